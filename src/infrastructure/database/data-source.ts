@@ -1,0 +1,17 @@
+import { DataSource } from 'typeorm';
+import { READ_MODEL_ENTITIES } from '../../read-models/read-model-entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** The TypeORM data source of the read models; schemas come from migrations only. */
+export function createDataSource(url: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: READ_MODEL_ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    extra: { max: poolSize },
+  });
+}

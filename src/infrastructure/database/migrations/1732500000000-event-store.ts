@@ -1,0 +1,119 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The PostgreSQL event store.
+ *
+ * Global positions are derived from the appending transaction's id:
+ * `xid * 65536 + ordinal`. A reader only reads below `xmin` of its snapshot (the oldest
+ * transaction still in flight), so a transaction that commits late can never add an event
+ * below a position a reader has already passed. No global lock or sequence is shared by
+ * appends to different streams.
+ */
+export class EventStore1732500000000 implements MigrationInterface {
+  name = 'EventStore1732500000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE es_streams (
+        stream   text   PRIMARY KEY,
+        revision bigint NOT NULL
+      )`);
+    await q.query(`
+      CREATE TABLE es_events (
+        position        bigint      PRIMARY KEY,
+        event_id        uuid        NOT NULL,
+        stream          text        NOT NULL,
+        stream_revision bigint      NOT NULL,
+        category        text        NOT NULL,
+        type            text        NOT NULL,
+        schema_version  integer     NOT NULL,
+        data            jsonb       NOT NULL,
+        metadata        jsonb       NOT NULL,
+        occurred_on     date,
+        recorded_at     timestamptz NOT NULL DEFAULT statement_timestamp(),
+        CONSTRAINT es_events_event_id_key UNIQUE (event_id),
+        CONSTRAINT es_events_stream_revision_key UNIQUE (stream, stream_revision)
+      )`);
+    await q.query(`CREATE INDEX es_events_type_position ON es_events (type, position)`);
+    await q.query(`CREATE INDEX es_events_category_position ON es_events (category, position)`);
+
+    await q.query(`
+      CREATE FUNCTION es_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'events are immutable: % on % is refused', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'EV001';
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER es_events_immutable BEFORE UPDATE OR DELETE ON es_events
+        FOR EACH ROW EXECUTE FUNCTION es_refuse_change()`);
+    await q.query(`
+      CREATE TRIGGER es_events_no_truncate BEFORE TRUNCATE ON es_events
+        FOR EACH STATEMENT EXECUTE FUNCTION es_refuse_change()`);
+
+    // One round trip per append: check and move the stream revision, insert the events,
+    // notify listeners (delivered on commit). Errors carry SQLSTATE EV409 with the actual
+    // revision in DETAIL, or EV400 for misuse.
+    await q.query(`
+      CREATE FUNCTION es_append(
+        p_stream text, p_expected text,
+        p_ids uuid[], p_types text[], p_versions integer[],
+        p_data jsonb[], p_metadata jsonb[], p_occurred date[]
+      ) RETURNS TABLE (last_revision bigint, last_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        n        integer := cardinality(p_ids);
+        v_xid    bigint  := pg_current_xact_id()::text::bigint;
+        v_base   bigint  := v_xid * 65536;
+        v_rev    bigint;
+        v_actual bigint;
+        v_offset bigint;
+      BEGIN
+        IF n IS NULL OR n = 0 THEN
+          RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'EV400';
+        END IF;
+        IF p_expected = 'no_stream' THEN
+          INSERT INTO es_streams (stream, revision) VALUES (p_stream, n - 1)
+            ON CONFLICT (stream) DO NOTHING RETURNING revision INTO v_rev;
+        ELSIF p_expected = 'any' THEN
+          INSERT INTO es_streams AS s (stream, revision) VALUES (p_stream, n - 1)
+            ON CONFLICT (stream) DO UPDATE SET revision = s.revision + n
+            RETURNING revision INTO v_rev;
+        ELSIF p_expected = 'stream_exists' THEN
+          UPDATE es_streams SET revision = revision + n WHERE stream = p_stream
+            RETURNING revision INTO v_rev;
+        ELSE
+          UPDATE es_streams SET revision = revision + n
+            WHERE stream = p_stream AND revision = p_expected::bigint
+            RETURNING revision INTO v_rev;
+        END IF;
+        IF v_rev IS NULL THEN
+          SELECT revision INTO v_actual FROM es_streams WHERE stream = p_stream;
+          RAISE EXCEPTION 'stream % is not at the expected revision %', p_stream, p_expected
+            USING ERRCODE = 'EV409', DETAIL = coalesce(v_actual::text, 'no_stream');
+        END IF;
+
+        SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_offset
+          FROM es_events e WHERE e.position >= v_base AND e.position < v_base + 65536;
+        IF v_offset + n > 65536 THEN
+          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
+        END IF;
+
+        INSERT INTO es_events (position, event_id, stream, stream_revision, category, type,
+                               schema_version, data, metadata, occurred_on)
+        SELECT v_base + v_offset + u.ord - 1, u.id, p_stream, v_rev - n + u.ord,
+               split_part(p_stream, '-', 1), u.type, u.version, u.data, u.metadata, u.occurred
+          FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata, p_occurred)
+               WITH ORDINALITY AS u(id, type, version, data, metadata, occurred, ord);
+
+        PERFORM pg_notify('es_appended', (v_base + v_offset + n - 1)::text);
+        RETURN QUERY SELECT v_rev, v_base + v_offset + n - 1;
+      END $$`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION es_append`);
+    await q.query(`DROP TABLE es_events`);
+    await q.query(`DROP FUNCTION es_refuse_change`);
+    await q.query(`DROP TABLE es_streams`);
+  }
+}

@@ -1,0 +1,4 @@
+import { EventStore1732500000000 } from './1732500000000-event-store.js';
+import { Projections1732500000100 } from './1732500000100-projections.js';
+
+export const MIGRATIONS = [EventStore1732500000000, Projections1732500000100];

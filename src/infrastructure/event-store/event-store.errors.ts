@@ -1,0 +1,43 @@
+/** A stream was not at the revision the writer expected; nothing was written. */
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'event_store.wrong_expected_revision';
+
+  constructor(
+    readonly stream: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`stream ${stream} is at revision ${actual}, expected ${expected}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** An event id was stored already; nothing was written. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'event_store.duplicate_event_id';
+
+  constructor(readonly eventId: string) {
+    super(`an event with id ${eventId} is stored already`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+/** The request cannot be served by this event store (bad argument or missing capability). */
+export class EventStoreUsageError extends Error {
+  readonly code = 'event_store.usage';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventStoreUsageError';
+  }
+}
+
+/** The backing store failed or could not be reached. */
+export class EventStoreUnavailableError extends Error {
+  readonly code = 'event_store.unavailable';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}

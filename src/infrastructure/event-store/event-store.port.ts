@@ -1,0 +1,133 @@
+/**
+ * The event store port: everything that writes or reads events goes through it.
+ * Two adapters implement it: PostgreSQL (default) and EventStoreDB.
+ */
+
+/** The revision the writer expects the stream to be at before its append. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface ActorMetadata {
+  /** The user id (`sub` of the token), or `system` for the service itself. */
+  readonly id: string;
+  readonly role: string;
+  /** The org unit whose subtree the actor acts within; null means everything. */
+  readonly scopeUnitId: string | null;
+}
+
+export interface EventMetadata {
+  readonly actor: ActorMetadata;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly idempotencyKey: string | null;
+  /** Hash of the request that produced the event, to tell a replay from a conflicting reuse of a key. */
+  readonly requestHash?: string | null;
+}
+
+/** An event as a writer hands it to the store. */
+export interface NewEvent<TType extends string = string, TData extends object = object> {
+  readonly id: string;
+  readonly type: TType;
+  readonly schemaVersion: number;
+  readonly data: TData;
+  readonly metadata: EventMetadata;
+  /** The business date the fact happened on (`YYYY-MM-DD`), where it has one. */
+  readonly occurredOn: string | null;
+}
+
+/** An event as the store returns it. */
+export interface StoredEvent<TType extends string = string, TData extends object = object>
+  extends NewEvent<TType, TData> {
+  readonly stream: string;
+  /** 0-based position of the event within its stream. */
+  readonly streamRevision: bigint;
+  /** Position in the global log; strictly increasing in log order. */
+  readonly position: bigint;
+  /** What the store needs to resume reading the global log right after this event. */
+  readonly logCursor: LogCursor;
+  /** Server clock when the event was stored. */
+  readonly recordedAt: Date;
+}
+
+/**
+ * An opaque token to resume reading the global log after a given event.
+ * PostgreSQL: the position; EventStoreDB: the commit and prepare positions.
+ */
+export type LogCursor = string;
+
+export interface AppendResult {
+  /** The stream revision of the last appended event. */
+  readonly streamRevision: bigint;
+  /** The global position of the last appended event. */
+  readonly position: bigint;
+}
+
+export interface StreamAppend {
+  readonly stream: string;
+  readonly expectedRevision: ExpectedRevision;
+  readonly events: readonly NewEvent[];
+}
+
+export interface ReadStreamOptions {
+  readonly direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision; defaults to the first (forwards) or last (backwards) event. */
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+}
+
+/** Server-side filter on the global log. Types and categories are alternatives, not combined. */
+export type LogFilter =
+  | { readonly eventTypes: readonly string[] }
+  | { readonly streamCategories: readonly string[] };
+
+export interface ReadAllOptions {
+  /** Read events after this cursor; null or absent reads from the start. */
+  readonly after?: LogCursor | null;
+  readonly maxCount?: number;
+  readonly filter?: LogFilter;
+}
+
+export interface SubscribeOptions {
+  readonly after?: LogCursor | null;
+  readonly filter?: LogFilter;
+  /** Largest number of events handed over at once. */
+  readonly batchSize?: number;
+}
+
+/**
+ * A catch-up subscription to the global log: it delivers what is stored after the
+ * start cursor, then new events as they are committed, in batches in log order.
+ */
+export interface LogSubscription extends AsyncIterable<readonly StoredEvent[]> {
+  close(): Promise<void>;
+}
+
+export abstract class EventStore {
+  /** Appends events to one stream if it is at the expected revision; all or nothing. */
+  abstract appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult>;
+
+  /**
+   * Appends to several streams as one atomic unit, each checked against its expected
+   * revision. Returns one result per append, in order.
+   */
+  abstract appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+
+  /** Reads a stream; an absent stream reads as empty. */
+  abstract readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /** Reads the global log in order. Never skips an event committed later at a lower position. */
+  abstract readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+
+  abstract subscribeToAll(options?: SubscribeOptions): LogSubscription;
+
+  /** Position of the last event of the global log (0n when empty). */
+  abstract headPosition(): Promise<bigint>;
+
+  /** Turns a stored cursor back into the position it stands for (for comparisons). */
+  abstract positionOfCursor(cursor: LogCursor): bigint;
+
+  abstract close(): Promise<void>;
+}

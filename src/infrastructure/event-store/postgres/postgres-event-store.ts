@@ -1,0 +1,299 @@
+import pg from 'pg';
+import {
+  type AppendResult,
+  EventStore,
+  type ExpectedRevision,
+  type LogCursor,
+  type LogFilter,
+  type LogSubscription,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type StreamAppend,
+  type SubscribeOptions,
+} from '../event-store.port.js';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  EventStoreUsageError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors.js';
+import { AppendNotifier } from './append-notifier.js';
+
+export interface PostgresEventStoreOptions {
+  readonly connectionString: string;
+  readonly poolSize?: number;
+  /** How often a live subscription polls when no notification arrives. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream: string;
+  stream_revision: string;
+  type: string;
+  schema_version: number;
+  data: object;
+  metadata: NewEvent['metadata'];
+  occurred_on: string | null;
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS = `position, event_id, stream, stream_revision, type, schema_version, data,
+  metadata, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, recorded_at`;
+
+/** Below this position every transaction has ended: nothing can still appear there. */
+const SAFE_BOUND = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536`;
+
+const DEFAULT_READ_COUNT = 1000;
+
+/** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
+export class PostgresEventStore extends EventStore {
+  private readonly pool: pg.Pool;
+  private readonly notifier: AppendNotifier;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<PostgresLogSubscription>();
+
+  constructor(options: PostgresEventStoreOptions) {
+    super();
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    this.pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on the next checkout.
+    });
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.notifier = new AppendNotifier(options.connectionString, 'es_appended');
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ stream, events, expectedRevision }]);
+    return result!;
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) throw new EventStoreUsageError('nothing to append: no streams given');
+    for (const append of appends) validateAppend(append);
+    const client = await this.connect();
+    const single = appends.length === 1;
+    try {
+      if (!single) await client.query('BEGIN');
+      const results: AppendResult[] = [];
+      for (const append of appends) results.push(await appendOne(client, append));
+      if (!single) await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      if (!single) await client.query('ROLLBACK').catch(() => undefined);
+      throw translateError(error, appends);
+    } finally {
+      client.release();
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const limit = options.maxCount ?? null;
+    const from = options.fromRevision ?? null;
+    const sql = `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream = $1
+      ${from === null ? '' : backwards ? 'AND stream_revision <= $3' : 'AND stream_revision >= $3'}
+      ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $2`;
+    const params: unknown[] = [stream, limit];
+    if (from !== null) params.push(from.toString());
+    const rows = await this.query<EventRow>(sql, params);
+    return rows.map(toStoredEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const after = options.after ? this.positionOfCursor(options.after) : -1n;
+    const params: unknown[] = [after.toString(), options.maxCount ?? DEFAULT_READ_COUNT];
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+        WHERE position > $1 AND position < ${SAFE_BOUND} ${filterClause(options.filter, params)}
+        ORDER BY position LIMIT $2`,
+      params,
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
+    const subscription = new PostgresLogSubscription(this, this.notifier, options, this.pollIntervalMs, (s) =>
+      this.subscriptions.delete(s),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<bigint> {
+    const rows = await this.query<{ head: string }>(
+      `SELECT coalesce(max(position), 0) AS head FROM es_events WHERE position < ${SAFE_BOUND}`,
+      [],
+    );
+    return BigInt(rows[0]!.head);
+  }
+
+  positionOfCursor(cursor: LogCursor): bigint {
+    if (!/^\d{1,19}$/.test(cursor)) {
+      throw new EventStoreUsageError(`log cursor "${cursor}" is not a PostgreSQL event store position`);
+    }
+    return BigInt(cursor);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.notifier.close();
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw new EventStoreUnavailableError('the PostgreSQL event store cannot be reached', { cause: error });
+    }
+  }
+
+  private async query<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
+    try {
+      return (await this.pool.query<T>(sql, params)).rows;
+    } catch (error) {
+      throw translateError(error, []);
+    }
+  }
+}
+
+function validateAppend(append: StreamAppend): void {
+  if (!/^[A-Za-z][A-Za-z0-9]*-\S+$/.test(append.stream)) {
+    throw new EventStoreUsageError(`stream name "${append.stream}" is not of the form <category>-<id>`);
+  }
+  if (append.events.length === 0) {
+    throw new EventStoreUsageError(`append to ${append.stream} has no events`);
+  }
+  if (typeof append.expectedRevision === 'bigint' && append.expectedRevision < 0n) {
+    throw new EventStoreUsageError(`expected revision ${append.expectedRevision} of ${append.stream} is negative`);
+  }
+}
+
+async function appendOne(client: pg.PoolClient, append: StreamAppend): Promise<AppendResult> {
+  const { events } = append;
+  const expected = typeof append.expectedRevision === 'bigint' ? append.expectedRevision.toString() : append.expectedRevision;
+  const result = await client.query<{ last_revision: string; last_position: string }>(
+    'SELECT last_revision, last_position FROM es_append($1, $2, $3, $4, $5, $6, $7, $8)',
+    [
+      append.stream,
+      expected,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+      events.map((e) => e.occurredOn),
+    ],
+  );
+  const row = result.rows[0]!;
+  return { streamRevision: BigInt(row.last_revision), position: BigInt(row.last_position) };
+}
+
+function filterClause(filter: LogFilter | undefined, params: unknown[]): string {
+  if (!filter) return '';
+  if ('eventTypes' in filter) {
+    params.push(filter.eventTypes);
+    return `AND type = ANY($${params.length}::text[])`;
+  }
+  params.push(filter.streamCategories);
+  return `AND category = ANY($${params.length}::text[])`;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    streamRevision: BigInt(row.stream_revision),
+    position: BigInt(row.position),
+    logCursor: row.position,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    occurredOn: row.occurred_on,
+    recordedAt: row.recorded_at,
+  };
+}
+
+interface PgError {
+  code?: string;
+  detail?: string;
+  constraint?: string;
+  message: string;
+}
+
+function isPgError(error: unknown): error is PgError {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof (error as PgError).code === 'string';
+}
+
+function translateError(error: unknown, appends: readonly StreamAppend[]): Error {
+  if (!isPgError(error)) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  if (error.code === 'EV409') {
+    const stream = /stream (\S+) is not/.exec(error.message)?.[1] ?? '';
+    const append = appends.find((a) => a.stream === stream);
+    const expected = append ? String(append.expectedRevision) : 'unknown';
+    return new WrongExpectedRevisionError(stream, expected, error.detail ?? 'unknown');
+  }
+  if (error.code === '23505' && error.constraint === 'es_events_event_id_key') {
+    const id = /\(event_id\)=\(([^)]+)\)/.exec(error.detail ?? '')?.[1] ?? 'unknown';
+    return new DuplicateEventIdError(id);
+  }
+  if (error.code === 'EV400' || error.code === '22P02') return new EventStoreUsageError(error.message);
+  return new EventStoreUnavailableError(`the PostgreSQL event store failed: ${error.message}`, { cause: error });
+}
+
+/** Catch-up then live: reads in batches, then waits for a notification or the poll interval. */
+class PostgresLogSubscription implements LogSubscription {
+  private closed = false;
+  private readonly wakeClosed: Array<() => void> = [];
+
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly notifier: AppendNotifier,
+    private readonly options: SubscribeOptions,
+    private readonly pollIntervalMs: number,
+    private readonly onClose: (s: PostgresLogSubscription) => void,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<readonly StoredEvent[]> {
+    let after = this.options.after ?? null;
+    const batchSize = this.options.batchSize ?? 500;
+    let quickRetry = false;
+    while (!this.closed) {
+      const generation = this.notifier.generation;
+      const batch = await this.store.readAll({ after, maxCount: batchSize, filter: this.options.filter });
+      if (this.closed) return;
+      if (batch.length > 0) {
+        after = batch[batch.length - 1]!.logCursor;
+        quickRetry = false;
+        yield batch;
+        continue;
+      }
+      // A notification with nothing readable means an older transaction is still in
+      // flight below the new event: look again soon rather than at the next poll.
+      const woken = await this.notifier.waitForChange(
+        generation,
+        quickRetry ? Math.min(25, this.pollIntervalMs) : this.pollIntervalMs,
+        (wake) => this.wakeClosed.push(wake),
+      );
+      quickRetry = woken;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeClosed.splice(0).forEach((wake) => wake());
+    this.onClose(this);
+  }
+}

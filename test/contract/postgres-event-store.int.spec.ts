@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
+import type { NewEvent, StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { describeEventStoreContract } from './event-store-contract.js';
+
+describeEventStoreContract('PostgreSQL', async () => {
+  const db = await createTestDatabase();
+  const store = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 200 });
+  return {
+    store,
+    atomicMultiStreamAppend: true,
+    cleanup: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+});
+
+function event(type: string, data: object): NewEvent {
+  return {
+    id: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data,
+    occurredOn: null,
+    metadata: {
+      actor: { id: 'tester', role: 'admin', scopeUnitId: null },
+      correlationId: randomUUID(),
+      causationId: null,
+      idempotencyKey: null,
+    },
+  };
+}
+
+/** Calls es_append inside an open transaction of `client`, as the adapter does. */
+async function appendInTransaction(client: pg.Client, stream: string, e: NewEvent): Promise<bigint> {
+  const r = await client.query<{ last_position: string }>(
+    `SELECT last_position FROM es_append($1, 'any', $2, $3, $4, $5, $6, $7)`,
+    [stream, [e.id], [e.type], [1], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)], [null]],
+  );
+  return BigInt(r.rows[0]!.last_position);
+}
+
+describe('PostgreSQL event store: database guarantees', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  const clients: pg.Client[] = [];
+
+  async function client(): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    clients.push(c);
+    return c;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 100 });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await store.close();
+    await db.drop();
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of stored events in the database itself', async () => {
+    const stream = `audit-${randomUUID()}`;
+    await store.appendToStream(stream, [event('Kept', { v: 1 })], 'no_stream');
+    const c = await client();
+    await expect(c.query(`UPDATE es_events SET data = '{"v":2}' WHERE stream = $1`, [stream])).rejects.toThrow(
+      /events are immutable: UPDATE/,
+    );
+    await expect(c.query(`DELETE FROM es_events WHERE stream = $1`, [stream])).rejects.toThrow(
+      /events are immutable: DELETE/,
+    );
+    await expect(c.query(`TRUNCATE es_events`)).rejects.toThrow(/events are immutable: TRUNCATE/);
+    const [stored] = await store.readStream(stream);
+    expect(stored!.data).toEqual({ v: 1 });
+  });
+
+  it('never lets a reader skip an event whose transaction commits after a later position', async () => {
+    const early = await client();
+    const late = await client();
+    const start = await store.headPosition();
+
+    // The early transaction takes the lower position and stays open ...
+    await early.query('BEGIN');
+    const earlyPosition = await appendInTransaction(early, `order-${randomUUID()}`, event('Early', {}));
+    // ... while a later transaction takes a higher position and commits first.
+    await late.query('BEGIN');
+    const latePosition = await appendInTransaction(late, `order-${randomUUID()}`, event('Late', {}));
+    await late.query('COMMIT');
+    expect(latePosition > earlyPosition).toBe(true);
+
+    // A naive reader ordered by position would see the late event alone now, move its
+    // checkpoint past it, and never read the early one.
+    const naive = await (await client()).query<{ position: string }>(
+      'SELECT position FROM es_events WHERE position > $1 ORDER BY position',
+      [start.toString()],
+    );
+    expect(naive.rows.map((r) => BigInt(r.position))).toEqual([latePosition]);
+
+    // The store's reader holds back everything above the open transaction.
+    const subscription = store.subscribeToAll({ after: start.toString() });
+    const received: StoredEvent[] = [];
+    const consumer = (async () => {
+      for await (const batch of subscription) {
+        received.push(...batch);
+        if (received.length >= 2) break;
+      }
+    })();
+    expect(await store.readAll({ after: start.toString() })).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual([]);
+
+    await early.query('COMMIT');
+    await consumer;
+    await subscription.close();
+    expect(received.map((e) => e.type)).toEqual(['Early', 'Late']);
+    expect(received.map((e) => e.position)).toEqual([earlyPosition, latePosition]);
+  });
+
+  it('does not make appends to different streams wait on each other', async () => {
+    const holder = await client();
+    const held = `wait-${randomUUID()}`;
+    await store.appendToStream(held, [event('A', {})], 'no_stream');
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE es_streams SET revision = revision WHERE stream = $1`, [held]);
+    // While one stream's row is locked by an open transaction, another stream appends freely.
+    const other = await Promise.race([
+      store.appendToStream(`wait-${randomUUID()}`, [event('B', {})], 'no_stream').then(() => 'appended'),
+      new Promise((resolve) => setTimeout(() => resolve('blocked'), 2000)),
+    ]);
+    expect(other).toBe('appended');
+    // The same stream does wait, and then fails on the stale revision only if it changed.
+    const same = store.appendToStream(held, [event('C', {})], 0n);
+    await holder.query('COMMIT');
+    expect((await same).streamRevision).toBe(1n);
+  });
+
+  it('delivers live events on notification, well before the poll interval', async () => {
+    const slow = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 30000 });
+    const stream = `live-${randomUUID()}`;
+    const subscription = slow.subscribeToAll({ after: (await slow.headPosition()).toString(), filter: { streamCategories: ['live'] } });
+    const got = (async () => {
+      for await (const batch of subscription) return batch;
+      return [];
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const t0 = Date.now();
+    await store.appendToStream(stream, [event('Live', {})], 'no_stream');
+    const batch = await got;
+    const elapsed = Date.now() - t0;
+    await subscription.close();
+    await slow.close();
+    expect(batch.map((e) => e.stream)).toEqual([stream]);
+    expect(elapsed).toBeLessThan(10000);
+  });
+
+  it('refuses a duplicate event id and writes nothing of that append', async () => {
+    const e = event('Once', {});
+    await store.appendToStream(`dup-${randomUUID()}`, [e], 'no_stream');
+    const stream = `dup-${randomUUID()}`;
+    await expect(store.appendToStream(stream, [event('Other', {}), e], 'no_stream')).rejects.toThrow(/is stored already/);
+    expect(await store.readStream(stream)).toEqual([]);
+  });
+});
