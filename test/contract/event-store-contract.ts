@@ -197,7 +197,7 @@ export function describeEventStoreContract(label: string, factory: () => Promise
       const seen: number[] = [];
       const done = (async () => {
         for await (const batch of subscription) {
-          for (const e of batch) seen.push((e.data as { i: number }).i);
+          for (const e of batch.events) seen.push((e.data as { i: number }).i);
           if (seen.length >= 4) break;
         }
       })();
@@ -216,7 +216,7 @@ export function describeEventStoreContract(label: string, factory: () => Promise
       const subscription = store.subscribeToAll({ after: second!.logCursor, filter: { streamCategories: [cat] } });
       const seen: number[] = [];
       for await (const batch of subscription) {
-        for (const e of batch) seen.push((e.data as { i: number }).i);
+        for (const e of batch.events) seen.push((e.data as { i: number }).i);
         if (seen.length >= 1) break;
       }
       await subscription.close();

@@ -108,7 +108,7 @@ describe('PostgreSQL event store: database guarantees', () => {
     const received: StoredEvent[] = [];
     const consumer = (async () => {
       for await (const batch of subscription) {
-        received.push(...batch);
+        received.push(...batch.events);
         if (received.length >= 2) break;
       }
     })();
@@ -146,7 +146,7 @@ describe('PostgreSQL event store: database guarantees', () => {
     const stream = `live-${randomUUID()}`;
     const subscription = slow.subscribeToAll({ after: (await slow.headPosition()).toString(), filter: { streamCategories: ['live'] } });
     const got = (async () => {
-      for await (const batch of subscription) return batch;
+      for await (const batch of subscription) if (batch.events.length > 0) return batch.events;
       return [];
     })();
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -158,6 +158,21 @@ describe('PostgreSQL event store: database guarantees', () => {
     await slow.close();
     expect(batch.map((e) => e.stream)).toEqual([stream]);
     expect(elapsed).toBeLessThan(10000);
+  });
+
+  it('moves a filtered subscription\'s checkpoint past events of other types, without handing them over', async () => {
+    const start = (await store.headPosition()).toString();
+    const skipped = await store.appendToStream(`skipped-${randomUUID()}`, [event('Skipped', {})], 'no_stream');
+    const subscription = store.subscribeToAll({ after: start, filter: { eventTypes: ['NeverWritten'] } });
+    const batches: { events: number; checkpoint: bigint }[] = [];
+    for await (const batch of subscription) {
+      batches.push({ events: batch.events.length, checkpoint: store.positionOfCursor(batch.checkpoint) });
+      break;
+    }
+    await subscription.close();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.events).toBe(0);
+    expect(batches[0]!.checkpoint >= skipped.position).toBe(true);
   });
 
   it('refuses a duplicate event id and writes nothing of that append', async () => {

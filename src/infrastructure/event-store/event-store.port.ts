@@ -94,10 +94,20 @@ export interface SubscribeOptions {
 }
 
 /**
+ * What a subscription hands over at once: events in log order, and a cursor up to which the
+ * log has been read, filtered-out events included. The checkpoint may move on with no
+ * events (a filtered subscription passing over events of other types).
+ */
+export interface SubscriptionBatch {
+  readonly events: readonly StoredEvent[];
+  readonly checkpoint: LogCursor;
+}
+
+/**
  * A catch-up subscription to the global log: it delivers what is stored after the
  * start cursor, then new events as they are committed, in batches in log order.
  */
-export interface LogSubscription extends AsyncIterable<readonly StoredEvent[]> {
+export interface LogSubscription extends AsyncIterable<SubscriptionBatch> {
   close(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ import {
   type StoredEvent,
   type StreamAppend,
   type SubscribeOptions,
+  type SubscriptionBatch,
 } from '../event-store.port.js';
 import {
   DuplicateEventIdError,
@@ -108,15 +109,32 @@ export class PostgresEventStore extends EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    return (await this.readBatch(options)).events;
+  }
+
+  /**
+   * Reads events after a cursor and tells how far the log is known complete: up to the
+   * last event returned when the batch is full, else up to the last stored event below the
+   * oldest open transaction (events the filter passed over included).
+   */
+  async readBatch(options: ReadAllOptions): Promise<{ events: StoredEvent[]; scannedTo: bigint }> {
     const after = options.after ? this.positionOfCursor(options.after) : -1n;
-    const params: unknown[] = [after.toString(), options.maxCount ?? DEFAULT_READ_COUNT];
-    const rows = await this.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es_events
-        WHERE position > $1 AND position < ${SAFE_BOUND} ${filterClause(options.filter, params)}
-        ORDER BY position LIMIT $2`,
+    const limit = options.maxCount ?? DEFAULT_READ_COUNT;
+    const params: unknown[] = [after.toString(), limit];
+    const rows = await this.query<EventRow & { head: string }>(
+      `WITH b AS (SELECT ${SAFE_BOUND} AS bound),
+            h AS (SELECT coalesce(max(position), -1) AS head FROM es_events, b WHERE position < b.bound)
+       SELECT e.*, h.head FROM h LEFT JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS} FROM es_events, b
+          WHERE position > $1 AND position < b.bound ${filterClause(options.filter, params)}
+          ORDER BY position LIMIT $2) e ON true
+        ORDER BY e.position`,
       params,
     );
-    return rows.map(toStoredEvent);
+    const events = rows.filter((r) => r.position !== null).map(toStoredEvent);
+    if (events.length === limit) return { events, scannedTo: events[events.length - 1]!.position };
+    const head = BigInt(rows[0]!.head);
+    return { events, scannedTo: head > after ? head : after };
   }
 
   subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
@@ -265,19 +283,20 @@ class PostgresLogSubscription implements LogSubscription {
     private readonly onClose: (s: PostgresLogSubscription) => void,
   ) {}
 
-  async *[Symbol.asyncIterator](): AsyncIterator<readonly StoredEvent[]> {
+  async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionBatch> {
     let after = this.options.after ?? null;
     const batchSize = this.options.batchSize ?? 500;
     let quickRetry = false;
     while (!this.closed) {
       const generation = this.notifier.generation;
-      const batch = await this.store.readAll({ after, maxCount: batchSize, filter: this.options.filter });
+      const { events, scannedTo } = await this.store.readBatch({ after, maxCount: batchSize, filter: this.options.filter });
       if (this.closed) return;
-      if (batch.length > 0) {
-        after = batch[batch.length - 1]!.logCursor;
+      const moved = after === null || scannedTo > this.store.positionOfCursor(after);
+      if (events.length > 0 || moved) {
+        after = scannedTo.toString();
         quickRetry = false;
-        yield batch;
-        continue;
+        yield { events, checkpoint: after };
+        if (events.length > 0) continue;
       }
       // A notification with nothing readable means an older transaction is still in
       // flight below the new event: look again soon rather than at the next poll.
