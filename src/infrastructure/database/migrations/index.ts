@@ -1,4 +1,5 @@
 import { EventStore1732500000000 } from './1732500000000-event-store.js';
 import { Projections1732500000100 } from './1732500000100-projections.js';
+import { OrgReadModels1732500000200 } from './1732500000200-org-read-models.js';
 
-export const MIGRATIONS = [EventStore1732500000000, Projections1732500000100];
+export const MIGRATIONS = [EventStore1732500000000, Projections1732500000100, OrgReadModels1732500000200];

@@ -20,7 +20,7 @@ import {
   EventStoreUsageError,
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
-import { AppendNotifier } from './append-notifier.js';
+import { PgNotifier } from '../../database/pg-notifier.js';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -53,7 +53,7 @@ const DEFAULT_READ_COUNT = 1000;
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
 export class PostgresEventStore extends EventStore {
   private readonly pool: pg.Pool;
-  private readonly notifier: AppendNotifier;
+  private readonly notifier: PgNotifier;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<PostgresLogSubscription>();
 
@@ -64,7 +64,7 @@ export class PostgresEventStore extends EventStore {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.notifier = new AppendNotifier(options.connectionString, 'es_appended');
+    this.notifier = new PgNotifier(options.connectionString, 'es_appended');
   }
 
   async appendToStream(
@@ -277,7 +277,7 @@ class PostgresLogSubscription implements LogSubscription {
 
   constructor(
     private readonly store: PostgresEventStore,
-    private readonly notifier: AppendNotifier,
+    private readonly notifier: PgNotifier,
     private readonly options: SubscribeOptions,
     private readonly pollIntervalMs: number,
     private readonly onClose: (s: PostgresLogSubscription) => void,
@@ -291,7 +291,7 @@ class PostgresLogSubscription implements LogSubscription {
       const generation = this.notifier.generation;
       const { events, scannedTo } = await this.store.readBatch({ after, maxCount: batchSize, filter: this.options.filter });
       if (this.closed) return;
-      const moved = after === null || scannedTo > this.store.positionOfCursor(after);
+      const moved = scannedTo >= 0n && (after === null || scannedTo > this.store.positionOfCursor(after));
       if (events.length > 0 || moved) {
         after = scannedTo.toString();
         quickRetry = false;

@@ -6,7 +6,7 @@ import pg from 'pg';
  * that arrives between a read and the wait is never lost. When the connection fails, waiters
  * fall back to their poll interval while it reconnects.
  */
-export class AppendNotifier {
+export class PgNotifier {
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;

@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { join } from 'node:path';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { createDataSource } from './infrastructure/database/data-source.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres.js';
+import type { EventStore } from './infrastructure/event-store/event-store.port.js';
+import { EsdbEventStore } from './infrastructure/event-store/eventstoredb/esdb-event-store.js';
+import { PostgresEventStore } from './infrastructure/event-store/postgres/postgres-event-store.js';
+import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filter.js';
+import { correlationIdMiddleware } from './infrastructure/http/request-context.js';
+import { createValidationPipe } from './infrastructure/http/validation.js';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface RunningService {
+  readonly app: NestExpressApplication;
+  readonly databaseUrl: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the databases (starting the embedded PostgreSQL when no DATABASE_URL is given),
+ * applies migrations, and builds the application. The caller decides whether to listen.
+ */
+export async function createService(config: AppConfig): Promise<RunningService> {
+  const logger = new Logger('bootstrap');
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.DATA_DIR, 'postgres'),
+      port: config.EMBEDDED_PG_PORT,
+      database: 'union_study',
+      persistent: true,
+    });
+    databaseUrl = embedded.url;
+    logger.log(`embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT}, data in ${join(config.DATA_DIR, 'postgres')}`);
+  }
+
+  const dataSource = createDataSource(databaseUrl);
+  let eventStore: EventStore | null = null;
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    eventStore =
+      config.EVENT_STORE === 'eventstoredb'
+        ? new EsdbEventStore(config.EVENTSTORE_CONNECTION_STRING!)
+        : new PostgresEventStore({ connectionString: databaseUrl, pollIntervalMs: config.POLL_INTERVAL_MS });
+
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ config, databaseUrl, dataSource, eventStore }),
+      { logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1), bodyParser: false },
+    );
+    app.useBodyParser('json', { limit: '5mb' });
+    app.use(correlationIdMiddleware);
+    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalFilters(new ProblemDetailsFilter());
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.enableShutdownHooks();
+    await app.init();
+
+    const store = eventStore;
+    return {
+      app,
+      databaseUrl,
+      embedded: embedded !== null,
+      close: async () => {
+        await app.close();
+        await store.close();
+        await dataSource.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await eventStore?.close().catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

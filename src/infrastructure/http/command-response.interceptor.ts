@@ -1,0 +1,66 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { Response } from 'express';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import type { CommandResult } from '../commands/command-context.js';
+import { IdempotencyStore, type StoredResponse } from '../commands/idempotency.js';
+import { actorOf, type ContextualRequest, idempotencyKeyOf, requestHashOf } from './request-context.js';
+
+export type CommandResponseBody =
+  | { readonly id: string; readonly streamRevision: number; readonly position: string }
+  | { readonly count: number; readonly ids: readonly string[]; readonly position: string };
+
+/** What a command touching many streams answers (an import). */
+export interface BatchCommandResult {
+  readonly ids: readonly string[];
+  readonly position: bigint;
+}
+
+/**
+ * For command routes: answers `{ id, streamRevision, position }` with an ETag of the stream
+ * revision, and makes `Idempotency-Key` replay the first answer instead of running again.
+ */
+@Injectable()
+export class CommandResponseInterceptor implements NestInterceptor {
+  constructor(private readonly idempotency: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<ContextualRequest>();
+    const res = context.switchToHttp().getResponse<Response>();
+    return from(this.handle(req, res, next));
+  }
+
+  private async handle(req: ContextualRequest, res: Response, next: CallHandler): Promise<unknown> {
+    const key = idempotencyKeyOf(req);
+    req.requestHash = requestHashOf(req);
+    if (!key) return this.respond(res, await lastValueFrom(next.handle()));
+
+    const scope = actorOf(req).id;
+    const start = await this.idempotency.begin(scope, key, req.requestHash);
+    if (start.kind === 'replay') {
+      res.status(start.response.status);
+      for (const [name, value] of Object.entries(start.response.headers)) res.setHeader(name, value);
+      res.setHeader('Idempotent-Replayed', 'true');
+      return start.response.body;
+    }
+    try {
+      const body = this.respond(res, await lastValueFrom(next.handle()));
+      const etag = res.getHeader('ETag');
+      const stored: StoredResponse = { status: res.statusCode, body, headers: etag ? { ETag: String(etag) } : {} };
+      await this.idempotency.complete(scope, key, stored);
+      return body;
+    } catch (error) {
+      await this.idempotency.release(scope, key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private respond(res: Response, result: unknown): CommandResponseBody {
+    if (typeof result === 'object' && result !== null && 'ids' in result) {
+      const batch = result as BatchCommandResult;
+      return { count: batch.ids.length, ids: batch.ids, position: batch.position.toString() };
+    }
+    const r = result as CommandResult;
+    res.setHeader('ETag', `"${r.streamRevision}"`);
+    return { id: r.id, streamRevision: Number(r.streamRevision), position: r.position.toString() };
+  }
+}

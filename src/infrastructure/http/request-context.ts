@@ -1,0 +1,81 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request, Response, NextFunction } from 'express';
+import type { CommandContext } from '../commands/command-context.js';
+import type { ActorMetadata } from '../event-store/event-store.port.js';
+
+export interface ContextualRequest extends Request {
+  correlationId?: string;
+  requestHash?: string;
+  actor?: ActorMetadata;
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Takes X-Correlation-Id from the request (or makes one) and echoes it on the response. */
+export function correlationIdMiddleware(req: ContextualRequest, res: Response, next: NextFunction): void {
+  const given = req.header('x-correlation-id');
+  req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Correlation-Id', req.correlationId);
+  next();
+}
+
+/** Until authentication lands, commands are attributed to an unauthenticated caller. */
+const UNAUTHENTICATED: ActorMetadata = { id: 'unauthenticated', role: 'none', scopeUnitId: null };
+
+export function actorOf(req: ContextualRequest): ActorMetadata {
+  return req.actor ?? UNAUTHENTICATED;
+}
+
+/** Hash of what makes a request the same request: method, path and body. */
+export function requestHashOf(req: Request): string {
+  return createHash('sha256')
+    .update(`${req.method} ${req.path}\n${canonicalJson(req.body ?? null)}`)
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function idempotencyKeyOf(req: Request): string | null {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException({
+      field: 'Idempotency-Key',
+      message: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+    });
+  }
+  return key;
+}
+
+/** Parses `If-Match: "3"` (also unquoted or weak) into a stream revision. */
+export function ifMatchOf(req: Request): bigint | null {
+  const header = req.header('if-match');
+  if (header === undefined) return null;
+  const match = /^\s*(?:W\/)?"?(\d{1,18})"?\s*$/.exec(header);
+  if (!match) {
+    throw new BadRequestException({ field: 'If-Match', message: 'If-Match must be a stream revision such as "3"' });
+  }
+  return BigInt(match[1]!);
+}
+
+/** The CommandContext of the current request, for a controller parameter. */
+export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
+  const req = ctx.switchToHttp().getRequest<ContextualRequest>();
+  return {
+    actor: actorOf(req),
+    correlationId: req.correlationId ?? randomUUID(),
+    causationId: null,
+    idempotencyKey: idempotencyKeyOf(req),
+    requestHash: req.requestHash ?? requestHashOf(req),
+    ifMatch: ifMatchOf(req),
+  };
+});

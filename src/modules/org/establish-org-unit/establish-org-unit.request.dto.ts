@@ -1,0 +1,27 @@
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { ORG_UNIT_KINDS, type OrgUnitKind } from '../../../events/org/org-unit-events.js';
+import { IsBusinessDate, IsId } from '../../../infrastructure/http/validators.js';
+
+export class EstablishOrgUnitRequest {
+  @IsOptional()
+  @IsId()
+  unitId?: string;
+
+  @IsString()
+  @Length(1, 64)
+  code!: string;
+
+  @IsString()
+  @Length(1, 300)
+  name!: string;
+
+  @IsIn(ORG_UNIT_KINDS, { message: `kind must be one of: ${ORG_UNIT_KINDS.join(', ')}` })
+  kind!: OrgUnitKind;
+
+  @IsOptional()
+  @IsId()
+  parentId?: string;
+
+  @IsBusinessDate()
+  establishedOn!: string;
+}

@@ -1,0 +1,66 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { NotFound } from '../../modules/shared/domain-errors.js';
+import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
+
+export class GetMemberQuery {
+  constructor(
+    readonly memberId: string,
+    readonly asOf: string,
+    readonly minPosition: bigint | null,
+  ) {}
+}
+
+export interface MembershipPeriod {
+  readonly unitId: string;
+  readonly from: string;
+  readonly to: string | null;
+  readonly status: string;
+}
+
+export interface MemberView {
+  readonly memberId: string;
+  readonly fullName: string;
+  readonly memberCode: string;
+  readonly joinedOn: string;
+  readonly asOf: string;
+  /** The member's unit on `asOf`; null before joining or after the membership ended. */
+  readonly unitId: string | null;
+  readonly status: 'active' | 'left' | 'unit_terminated' | 'not_yet_joined';
+  readonly history: readonly MembershipPeriod[];
+  readonly position: string;
+}
+
+@QueryHandler(GetMemberQuery)
+export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberView> {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly progress: ProjectionProgress,
+  ) {}
+
+  async execute(q: GetMemberQuery): Promise<MemberView> {
+    const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION], q.minPosition);
+    const rows: (MembershipPeriod & { fullName: string; memberCode: string; joinedOn: string })[] = await this.ds.query(
+      `SELECT unit_id AS "unitId", to_char(valid_from, 'YYYY-MM-DD') AS "from", to_char(valid_to, 'YYYY-MM-DD') AS "to",
+              status, full_name AS "fullName", member_code AS "memberCode", to_char(joined_on, 'YYYY-MM-DD') AS "joinedOn"
+         FROM member_versions WHERE member_id = $1 ORDER BY valid_from`,
+      [q.memberId],
+    );
+    if (rows.length === 0) throw new NotFound('member.not_found', `member ${q.memberId} does not exist`);
+    const current = rows.find((r) => r.from <= q.asOf && (r.to === null || r.to > q.asOf));
+    const latest = rows[rows.length - 1]!;
+    const status = current ? (current.status as MemberView['status']) : 'not_yet_joined';
+    return {
+      memberId: q.memberId,
+      fullName: (current ?? latest).fullName,
+      memberCode: (current ?? latest).memberCode,
+      joinedOn: latest.joinedOn,
+      asOf: q.asOf,
+      unitId: current && current.status === 'active' ? current.unitId : null,
+      status,
+      history: rows.map(({ unitId, from, to, status: s }) => ({ unitId, from, to, status: s })),
+      position: position.toString(),
+    };
+  }
+}

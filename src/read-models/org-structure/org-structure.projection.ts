@@ -1,0 +1,116 @@
+import type { EntityManager } from 'typeorm';
+import type { StoredEvent } from '../../infrastructure/event-store/event-store.port.js';
+import type { Projection } from '../../infrastructure/projections/projection.js';
+import { ORG_UNIT_EVENT_TYPES, type OrgUnitEvent } from '../../events/org/org-unit-events.js';
+import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
+
+export const ORG_STRUCTURE_PROJECTION = 'org-structure';
+
+/**
+ * Validity-dated versions of every unit: each change effective on D closes the open version
+ * at D and opens the next. A merger also moves the merged unit's children under the target
+ * from D on.
+ */
+export class OrgStructureProjection implements Projection {
+  readonly name = ORG_STRUCTURE_PROJECTION;
+  readonly filter = { eventTypes: ORG_UNIT_EVENT_TYPES };
+
+  async apply(events: readonly StoredEvent[], manager: EntityManager): Promise<void> {
+    for (const stored of await unappliedEvents(manager, this.name, events)) {
+      const event = stored as unknown as StoredEvent & OrgUnitEvent;
+      await this.applyOne(event, stored.position, manager);
+    }
+  }
+
+  async reset(manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM org_unit_versions`);
+    await forgetStreamRevisions(manager, this.name);
+  }
+
+  private async applyOne(event: OrgUnitEvent, position: bigint, m: EntityManager): Promise<void> {
+    const pos = position.toString();
+    switch (event.type) {
+      case 'OrgUnitEstablished': {
+        const d = event.data;
+        await m.query(
+          `INSERT INTO org_unit_versions (unit_id, valid_from, code, name, kind, level, parent_id, status, established_on, position)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $2, $8) ON CONFLICT DO NOTHING`,
+          [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
+        );
+        return;
+      }
+      case 'OrgUnitRenamed':
+        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
+      case 'OrgUnitTransferred':
+        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
+      case 'OrgUnitTerminated':
+        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
+      case 'OrgUnitMerged': {
+        const { unitId, intoUnitId, effectiveOn } = event.data;
+        await changeFrom(m, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
+        await repointChildren(m, unitId, intoUnitId, effectiveOn, pos);
+        return;
+      }
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+}
+
+/** Splits the unit's versions at `date` and applies `set` to every version from `date` on. */
+async function changeFrom(m: EntityManager, unitId: string, date: string, pos: string, set: string, values: unknown[]): Promise<void> {
+  await splitAt(m, 'org_unit_versions', unitId, date);
+  await m.query(`UPDATE org_unit_versions SET ${set}, position = $3 WHERE unit_id = $1 AND valid_from >= $2`, [
+    unitId,
+    date,
+    pos,
+    ...values,
+  ]);
+}
+
+const VERSIONED_TABLES = {
+  org_unit_versions: {
+    key: 'unit_id',
+    columns: ['unit_id', 'code', 'name', 'kind', 'level', 'parent_id', 'status', 'merged_into', 'established_on', 'position'],
+  },
+  member_versions: {
+    key: 'member_id',
+    columns: ['member_id', 'unit_id', 'full_name', 'member_code', 'joined_on', 'status', 'position'],
+  },
+} as const;
+
+/**
+ * Cuts every version whose `column` equals `value` and that spans `date` in two, so that a
+ * change from `date` on can be applied to whole versions.
+ */
+export async function splitAt(
+  m: EntityManager,
+  table: keyof typeof VERSIONED_TABLES,
+  value: string,
+  date: string,
+  column: string = VERSIONED_TABLES[table].key,
+): Promise<void> {
+  const { key, columns } = VERSIONED_TABLES[table];
+  const copy = columns.join(', ');
+  await m.query(
+    `WITH old AS (
+       SELECT valid_from AS old_from, valid_to, ${copy} FROM ${table}
+        WHERE ${column} = $1 AND valid_from < $2 AND (valid_to IS NULL OR valid_to > $2)),
+     cut AS (
+       UPDATE ${table} t SET valid_to = $2 FROM old WHERE t.${key} = old.${key} AND t.valid_from = old.old_from)
+     INSERT INTO ${table} (valid_from, valid_to, ${copy}) SELECT $2::date, valid_to, ${copy} FROM old`,
+    [value, date],
+  );
+}
+
+async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<void> {
+  await splitAt(m, 'org_unit_versions', fromId, date, 'parent_id');
+  await m.query(`UPDATE org_unit_versions SET parent_id = $2, position = $4 WHERE parent_id = $1 AND valid_from >= $3`, [
+    fromId,
+    toId,
+    date,
+    pos,
+  ]);
+}

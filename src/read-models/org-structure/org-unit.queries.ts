@@ -1,0 +1,166 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { NotFound } from '../../modules/shared/domain-errors.js';
+import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import { RequestValidationError } from '../../infrastructure/http/validation.js';
+import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
+import { decodeCursor, encodeCursor } from '../shared/query-params.js';
+import { ORG_STRUCTURE_PROJECTION } from './org-structure.projection.js';
+
+const PROJECTIONS = [ORG_STRUCTURE_PROJECTION, MEMBERSHIP_PROJECTION];
+
+export interface UnitSummary {
+  readonly unitId: string;
+  readonly code: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly level: string;
+  readonly parentId: string | null;
+  readonly status: string;
+  readonly mergedInto: string | null;
+  readonly establishedOn: string;
+  readonly members: { readonly direct: number; readonly subtree: number };
+}
+
+export interface OrgUnitView extends UnitSummary {
+  readonly asOf: string;
+  readonly ancestors: readonly { unitId: string; code: string; name: string; level: string }[];
+  readonly position: string;
+}
+
+export class GetOrgUnitQuery {
+  constructor(
+    readonly unitId: string,
+    readonly asOf: string,
+    readonly minPosition: bigint | null,
+  ) {}
+}
+
+export class ListChildUnitsQuery {
+  constructor(
+    readonly unitId: string,
+    readonly asOf: string,
+    readonly limit: number,
+    readonly cursor: string | null,
+    readonly minPosition: bigint | null,
+  ) {}
+}
+
+/** Versions valid on $2. */
+const ON = (alias: string, date = '$2'): string =>
+  `${alias}.valid_from <= ${date}::date AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${date}::date)`;
+
+const UNIT_COLUMNS = `v.unit_id AS "unitId", v.code, v.name, v.kind, v.level, v.parent_id AS "parentId",
+  v.status, v.merged_into AS "mergedInto", to_char(v.established_on, 'YYYY-MM-DD') AS "establishedOn"`;
+
+/**
+ * Member counts on a date for each of the given units: its own, and its whole subtree on
+ * that date (from the daily deltas, summed over the subtree found by walking the versions).
+ */
+const COUNTS = `
+  WITH RECURSIVE tree AS (
+      SELECT v.unit_id AS top, v.unit_id FROM org_unit_versions v
+       WHERE v.unit_id = ANY($1::uuid[]) AND ${ON('v')}
+    UNION ALL
+      SELECT tree.top, c.unit_id FROM org_unit_versions c JOIN tree ON c.parent_id = tree.unit_id
+       WHERE ${ON('c')}
+  ),
+  counts AS (
+    SELECT d.unit_id, sum(d.delta)::int AS n FROM unit_member_deltas d
+     WHERE d.unit_id IN (SELECT unit_id FROM tree) AND d.on_date <= $2::date GROUP BY d.unit_id
+  )
+  SELECT tree.top AS "unitId",
+         coalesce(sum(counts.n) FILTER (WHERE tree.unit_id = tree.top), 0)::int AS direct,
+         coalesce(sum(counts.n), 0)::int AS subtree
+    FROM tree LEFT JOIN counts ON counts.unit_id = tree.unit_id GROUP BY tree.top`;
+
+async function memberCounts(ds: DataSource, unitIds: string[], asOf: string): Promise<Map<string, { direct: number; subtree: number }>> {
+  if (unitIds.length === 0) return new Map();
+  const rows: { unitId: string; direct: number; subtree: number }[] = await ds.query(COUNTS, [unitIds, asOf]);
+  return new Map(rows.map((r) => [r.unitId, { direct: r.direct, subtree: r.subtree }]));
+}
+
+@QueryHandler(GetOrgUnitQuery)
+export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnitView> {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly progress: ProjectionProgress,
+  ) {}
+
+  async execute(q: GetOrgUnitQuery): Promise<OrgUnitView> {
+    const position = await this.progress.waitFor(PROJECTIONS, q.minPosition);
+    const [unit]: Omit<UnitSummary, 'members'>[] = await this.ds.query(
+      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}`,
+      [q.unitId, q.asOf],
+    );
+    if (!unit) {
+      throw new NotFound('org_unit.not_found', `org unit ${q.unitId} does not exist on ${q.asOf}`);
+    }
+    const ancestors: OrgUnitView['ancestors'] = await this.ds.query(
+      `WITH RECURSIVE up AS (
+          SELECT v.parent_id, 1 AS depth FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}
+        UNION ALL
+          SELECT p.parent_id, up.depth + 1 FROM org_unit_versions p JOIN up ON p.unit_id = up.parent_id
+           WHERE ${ON('p')} AND up.depth < 32
+       )
+       SELECT p.unit_id AS "unitId", p.code, p.name, p.level
+         FROM up JOIN org_unit_versions p ON p.unit_id = up.parent_id AND ${ON('p')}
+        ORDER BY up.depth`,
+      [q.unitId, q.asOf],
+    );
+    const counts = await memberCounts(this.ds, [q.unitId], q.asOf);
+    return {
+      ...unit,
+      members: counts.get(q.unitId) ?? { direct: 0, subtree: 0 },
+      asOf: q.asOf,
+      ancestors,
+      position: position.toString(),
+    };
+  }
+}
+
+export interface ChildUnitsView {
+  readonly unitId: string;
+  readonly asOf: string;
+  readonly items: readonly UnitSummary[];
+  readonly nextCursor: string | null;
+  readonly position: string;
+}
+
+@QueryHandler(ListChildUnitsQuery)
+export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery, ChildUnitsView> {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly progress: ProjectionProgress,
+  ) {}
+
+  async execute(q: ListChildUnitsQuery): Promise<ChildUnitsView> {
+    const position = await this.progress.waitFor(PROJECTIONS, q.minPosition);
+    const after = q.cursor === null ? null : decodeCursor(q.cursor, 2);
+    if (q.cursor !== null && after === null) {
+      throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
+    }
+    const [exists]: unknown[] = await this.ds.query(`SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}`, [
+      q.unitId,
+      q.asOf,
+    ]);
+    if (!exists) throw new NotFound('org_unit.not_found', `org unit ${q.unitId} does not exist on ${q.asOf}`);
+    const rows: Omit<UnitSummary, 'members'>[] = await this.ds.query(
+      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
+        WHERE v.parent_id = $1 AND ${ON('v')}
+          AND ($3::text IS NULL OR (v.code, v.unit_id::text) > ($3::text, $4::text))
+        ORDER BY v.code, v.unit_id LIMIT $5`,
+      [q.unitId, q.asOf, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
+    );
+    const page = rows.slice(0, q.limit);
+    const counts = await memberCounts(this.ds, page.map((u) => u.unitId), q.asOf);
+    const last = page[page.length - 1];
+    return {
+      unitId: q.unitId,
+      asOf: q.asOf,
+      items: page.map((u) => ({ ...u, members: counts.get(u.unitId) ?? { direct: 0, subtree: 0 } })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor([last.code, last.unitId]) : null,
+      position: position.toString(),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { EventStore } from '../infrastructure/event-store/event-store.port.js';
+import { ProjectionsService } from '../infrastructure/projections/projections.service.js';
+import { MembersController } from './membership/members.controller.js';
+import { GetMemberHandler } from './membership/member.queries.js';
+import { MembershipProjection } from './membership/membership.projection.js';
+import { OrgStructureProjection } from './org-structure/org-structure.projection.js';
+import { GetOrgUnitHandler, ListChildUnitsHandler } from './org-structure/org-unit.queries.js';
+import { OrgUnitsController } from './org-structure/org-units.controller.js';
+import { ProjectionsController } from './projections.controller.js';
+
+/** Every projection the service runs, in one list. */
+export const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
+
+@Module({
+  imports: [CqrsModule],
+  controllers: [OrgUnitsController, MembersController, ProjectionsController],
+  providers: [
+    {
+      provide: ProjectionsService,
+      useFactory: (ds: DataSource, store: EventStore, config: AppConfig) =>
+        new ProjectionsService(ALL_PROJECTIONS(), ds, store, {
+          batchSize: config.PROJECTION_BATCH_SIZE,
+          lockRetryMs: config.PROJECTION_LOCK_RETRY_MS,
+          controlPollMs: 1000,
+        }),
+      inject: [DataSource, EventStore, AppConfig],
+    },
+    GetOrgUnitHandler,
+    ListChildUnitsHandler,
+    GetMemberHandler,
+  ],
+  exports: [ProjectionsService],
+})
+export class ReadModelsModule {}

@@ -1,0 +1,53 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBusinessDate } from '../../infrastructure/http/validators.js';
+
+/** Every query: `minPosition` waits for the views to reach a position returned by a command. */
+export class ViewQuery {
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'minPosition must be a position returned by a command (digits)' })
+  minPosition?: string;
+}
+
+export class AsOfQuery extends ViewQuery {
+  @IsOptional()
+  @IsBusinessDate()
+  asOf?: string;
+}
+
+export class PagedAsOfQuery extends AsOfQuery {
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be a cursor returned by a previous page' })
+  cursor?: string;
+}
+
+/** Today in the unions' own time zone: the default `asOf`. */
+export function businessToday(timeZone = 'Asia/Ho_Chi_Minh'): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+export function encodeCursor(values: readonly string[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, size: number): string[] | null {
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length === size && values.every((v) => typeof v === 'string')) return values as string[];
+  } catch {
+    // a malformed cursor is reported by the caller
+  }
+  return null;
+}
+
+export function toPosition(value: string | undefined): bigint | null {
+  return value === undefined ? null : BigInt(value);
+}
