@@ -1,16 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { NotFound, RuleViolation } from '../../modules/shared/domain-errors.js';
+import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
 import { EventStoreUsageError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
-import { RequestValidationError } from './validation.js';
-
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
+import { type FieldError, RequestValidationError } from './validation.js';
 
 export interface Problem {
   readonly type: string;

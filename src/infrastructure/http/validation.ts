@@ -1,5 +1,9 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import type { FieldError } from './problem-details.filter.js';
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
 
 /** Input failed validation; every offending field is named (400). */
 export class RequestValidationError extends Error {

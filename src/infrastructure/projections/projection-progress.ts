@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { PgNotifier } from '../database/pg-notifier.js';
 
@@ -19,7 +20,7 @@ export class ReadModelBehindError extends Error {
  * Where projections stand, read from their checkpoints (shared by every instance, whichever
  * runs the projection), and waiting for them to reach a position.
  */
-export class ProjectionProgress {
+export class ProjectionProgress implements OnApplicationShutdown {
   private readonly notifier: PgNotifier;
 
   constructor(
@@ -57,5 +58,9 @@ export class ProjectionProgress {
 
   async close(): Promise<void> {
     await this.notifier.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 }

@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { NotFound } from '../../modules/shared/domain-errors.js';
+import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';

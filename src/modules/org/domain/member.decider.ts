@@ -1,5 +1,5 @@
 import type { MemberEvent } from '../../../events/org/member-events.js';
-import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 import { isActiveOn, type OrgUnitState } from './org-unit.decider.js';
 
 export interface ExistingMember {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MemberEvent } from '../../../events/org/member-events.js';
 import type { OrgUnitEvent, OrgUnitKind } from '../../../events/org/org-unit-events.js';
-import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 import {
   decideMember,
   evolveMember,

@@ -5,7 +5,7 @@ import {
   type OrgUnitEvent,
   type OrgUnitKind,
 } from '../../../events/org/org-unit-events.js';
-import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 
 export interface Dated<T> {
   readonly from: string;

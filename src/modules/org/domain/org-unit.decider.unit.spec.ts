@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { OrgLevel, OrgUnitEvent, OrgUnitKind } from '../../../events/org/org-unit-events.js';
-import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 import {
   decideOrgUnit,
   evolveOrgUnit,

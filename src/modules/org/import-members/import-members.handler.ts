@@ -3,7 +3,7 @@ import { memberStream } from '../../../events/org/member-events.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
 import { WrongExpectedRevisionError } from '../../../infrastructure/event-store/event-store.errors.js';
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
-import { RuleViolation } from '../../shared/domain-errors.js';
+import { RuleViolation } from '../../../shared/domain-errors.js';
 import { decideMember, initialMemberState } from '../domain/member.decider.js';
 import type { OrgUnitState } from '../domain/org-unit.decider.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
