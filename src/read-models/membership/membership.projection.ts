@@ -142,7 +142,8 @@ async function moveUnitMembers(m: EntityManager, fromId: string, toId: string | 
     [fromId, date],
   );
   const total = Number(rows[0]!.total ?? 0);
-  const later: { on_date: string; delta: number }[] = await m.query(
+  // TypeORM answers a DELETE with [rows, count].
+  const [later]: [{ on_date: string; delta: number }[], number] = await m.query(
     `DELETE FROM unit_member_deltas WHERE unit_id = $1 AND on_date > $2 RETURNING to_char(on_date, 'YYYY-MM-DD') AS on_date, delta`,
     [fromId, date],
   );
