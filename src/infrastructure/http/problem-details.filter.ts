@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
-import { EventStoreUsageError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { EventStoreUnavailableError, EventStoreUsageError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { type FieldError, RequestValidationError } from './validation.js';
 
@@ -53,7 +53,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toProblem(error, res);
-    if (body.status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (body.status === 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    else if (body.status > 500) this.logger.warn(error instanceof Error ? error.message : String(error));
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 
@@ -71,6 +72,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof ReadModelBehindError) {
       res.setHeader('Retry-After', String(error.retryAfterSeconds));
       return problem(503, error.code, error.message);
+    }
+    if (error instanceof EventStoreUnavailableError) {
+      res.setHeader('Retry-After', '5');
+      return problem(503, error.code, 'the event store is unavailable; retry later');
     }
     if (error instanceof EventStoreUsageError && /need the PostgreSQL event store/.test(error.message)) {
       return problem(501, 'event_store.capability', error.message);
