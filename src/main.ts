@@ -37,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : JSON.stringify(error)}\n`);
   process.exit(1);
 });

