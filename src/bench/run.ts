@@ -10,16 +10,19 @@ import { PostgresEventStore } from '../infrastructure/event-store/postgres/postg
 import { ProjectionProgress } from '../infrastructure/projections/projection-progress.js';
 import { ProjectionRunner } from '../infrastructure/projections/projection-runner.js';
 import { MembershipProjection } from '../read-models/membership/membership.projection.js';
+import { OrgStructureProjection } from '../read-models/org-structure/org-structure.projection.js';
+import { GetOrgUnitHandler, GetOrgUnitQuery, ListChildUnitsHandler, ListChildUnitsQuery } from '../read-models/org-structure/org-unit.queries.js';
 
 /**
  * First throughput figures of the event store and a projection, on one PostgreSQL:
  * `npm run bench` (embedded PostgreSQL in a temporary directory, or BENCH_DATABASE_URL).
- * Sizes: BENCH_APPENDS (single-event appends), BENCH_CONCURRENCY, BENCH_MEMBERS (events
- * the projection rebuild replays).
+ * Sizes: BENCH_APPENDS (single-event appends), BENCH_CONCURRENCY, BENCH_MEMBERS (members
+ * enrolled across a province of 4,041 units, replayed by the projections, then counted by
+ * the as-of queries).
  */
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 50000);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100000);
 
 function event(type: string, data: object, occurredOn: string | null = null): NewEvent {
   return {
@@ -37,6 +40,19 @@ async function timed(label: string, count: number, unit: string, work: () => Pro
   await work();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   console.log(`${label.padEnd(58)} ${String(count).padStart(8)} ${unit.padEnd(7)} ${seconds.toFixed(2).padStart(7)} s ${Math.round(count / seconds).toString().padStart(9)} ${unit}/s`);
+}
+
+async function latency(label: string, runs: number, work: () => Promise<unknown>): Promise<void> {
+  await work();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    await work();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+  console.log(`${label.padEnd(66)} p50 ${at(0.5).padStart(6)} ms  p95 ${at(0.95).padStart(6)} ms  max ${at(1).padStart(6)} ms  (${runs} runs)`);
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -89,16 +105,34 @@ async function main(): Promise<void> {
     });
   });
 
-  const unitId = randomUUID();
+  // A province as large as a big real one in units: 40 districts of 100 grassroots unions.
+  const provinceId = randomUUID();
+  const districts = Array.from({ length: 40 }, () => randomUUID());
+  const grassroots = districts.flatMap((districtId) => Array.from({ length: 100 }, () => ({ districtId, unitId: randomUUID() })));
+  const established = (unitId: string, kind: string, level: string, parentId: string | null) => ({
+    stream: `orgUnit-${unitId}`,
+    expectedRevision: 'no_stream' as const,
+    events: [event('OrgUnitEstablished', { unitId, code: unitId.slice(0, 8), name: `Unit ${unitId.slice(0, 8)}`, kind, level, parentId, establishedOn: '2000-01-01' }, '2000-01-01')],
+  });
+  const units = [
+    established(provinceId, 'provincial_federation', 'provincial', null),
+    ...districts.map((id) => established(id, 'district_federation', 'district', provinceId)),
+    ...grassroots.map((g) => established(g.unitId, 'grassroots_union', 'grassroots', g.districtId)),
+  ];
   const batch = 1000;
+  await timed(`store: ${units.length} org units, atomic batches of ${batch} streams`, units.length, 'events', async () => {
+    for (let offset = 0; offset < units.length; offset += batch) await store.appendToStreams(units.slice(offset, offset + batch));
+  });
   await timed(`store: member enrolments, atomic batches of ${batch} streams`, MEMBERS, 'events', async () => {
     for (let offset = 0; offset < MEMBERS; offset += batch) {
       const appends = Array.from({ length: Math.min(batch, MEMBERS - offset) }, (_, i) => {
         const memberId = randomUUID();
+        const n = offset + i;
+        const joinedOn = `${2001 + (n % 24)}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`;
         return {
           stream: `member-${memberId}`,
           expectedRevision: 'no_stream' as const,
-          events: [event('MemberEnrolled', { memberId, unitId, fullName: `Member ${offset + i}`, memberCode: `M${offset + i}`, joinedOn: '2024-01-15' }, '2024-01-15')],
+          events: [event('MemberEnrolled', { memberId, unitId: grassroots[n % grassroots.length]!.unitId, fullName: `Member ${n}`, memberCode: `M${n}`, joinedOn }, joinedOn)],
         };
       });
       await store.appendToStreams(appends);
@@ -107,15 +141,29 @@ async function main(): Promise<void> {
 
   const progress = new ProjectionProgress(ds, url);
   const head = await store.headPosition();
-  const projection = new MembershipProjection();
-  const runner = new ProjectionRunner(projection, ds, store, { batchSize: 500, lockRetryMs: 100, controlPollMs: 1000, log: () => undefined });
-  await timed(`projection: membership from position 0 (batch 500)`, MEMBERS, 'events', async () => {
-    runner.start();
-    await progress.waitFor([projection.name], head, 600_000);
+  const projections = [new OrgStructureProjection(), new MembershipProjection()];
+  const runners = projections.map(
+    (p) => new ProjectionRunner(p, ds, store, { batchSize: 500, lockRetryMs: 100, controlPollMs: 1000, log: () => undefined }),
+  );
+  await timed(`projection: org structure and membership from position 0`, MEMBERS + units.length, 'events', async () => {
+    runners.forEach((r) => r.start());
+    await progress.waitFor(projections.map((p) => p.name), head, 600_000);
   });
-  await runner.stop();
-  const [{ n }] = await ds.query(`SELECT sum(delta)::int AS n FROM unit_member_deltas WHERE unit_id = $1`, [unitId]);
-  if (n !== MEMBERS) throw new Error(`projection counted ${n} members, expected ${MEMBERS}`);
+  await Promise.all(runners.map((r) => r.stop()));
+
+  const getUnit = new GetOrgUnitHandler(ds, progress);
+  const children = new ListChildUnitsHandler(ds, progress);
+  const province = await getUnit.execute(new GetOrgUnitQuery(provinceId, '2024-12-31', null));
+  if (province.members.subtree !== MEMBERS) throw new Error(`province counts ${province.members.subtree} members, expected ${MEMBERS}`);
+  await latency(`query: province (${units.length} units) with subtree member count as of a date`, 30, () =>
+    getUnit.execute(new GetOrgUnitQuery(provinceId, '2015-06-30', null)),
+  );
+  await latency(`query: children of the province (40 districts, subtree counts)`, 30, () =>
+    children.execute(new ListChildUnitsQuery(provinceId, '2015-06-30', 100, null, null)),
+  );
+  await latency(`query: children of a district (100 grassroots, counts)`, 30, () =>
+    children.execute(new ListChildUnitsQuery(districts[0]!, '2015-06-30', 100, null, null)),
+  );
 
   await progress.close();
   await store.close();

@@ -175,6 +175,31 @@ describe('organisation projections', () => {
     expect(after!.status).toBe('unit_terminated');
   });
 
+  it('carries facts recorded after a merger, dated before it, through the merger and a later one', async () => {
+    const log = new Log();
+    const [a, b, c, early, late] = Array.from({ length: 5 }, () => randomUUID());
+    const est = (unitId: string) =>
+      log.add(`orgUnit-${unitId}`, { type: 'OrgUnitEstablished', data: { unitId, code: 'G', name: 'G', kind: 'grassroots_union', level: 'grassroots', parentId: null, establishedOn: '2000-01-01' } });
+    [a!, b!, c!].forEach(est);
+    log.add(`member-${early}`, { type: 'MemberEnrolled', data: { memberId: early!, unitId: a!, fullName: 'E', memberCode: 'E', joinedOn: '2010-01-01' } });
+    log.add(`orgUnit-${a}`, { type: 'OrgUnitMerged', data: { unitId: a!, intoUnitId: b!, effectiveOn: '2022-01-01' } });
+    log.add(`orgUnit-${b}`, { type: 'OrgUnitMerged', data: { unitId: b!, intoUnitId: c!, effectiveOn: '2024-01-01' } });
+    // Recorded now, but dated before both mergers: the member joined A in 2015.
+    log.add(`member-${late}`, { type: 'MemberEnrolled', data: { memberId: late!, unitId: a!, fullName: 'L', memberCode: 'L', joinedOn: '2015-01-01' } });
+    // And the early member left A in 2021, before the first merger.
+    log.add(`member-${early}`, { type: 'MemberLeft', data: { memberId: early!, unitId: a!, effectiveOn: '2021-01-01', reason: 'moved away' } });
+    await apply(log.events);
+
+    const counts = async (date: string) => [await countOn(a!, date), await countOn(b!, date), await countOn(c!, date)];
+    expect(await counts('2016-01-01')).toEqual([2, 0, 0]);
+    expect(await counts('2021-06-01')).toEqual([1, 0, 0]);
+    expect(await counts('2022-06-01')).toEqual([0, 1, 0]);
+    expect(await counts('2024-06-01')).toEqual([0, 0, 1]);
+    for (const date of ['2016-01-01', '2021-06-01', '2022-06-01', '2024-06-01']) {
+      expect([await versionsOn(a!, date), await versionsOn(b!, date), await versionsOn(c!, date)]).toEqual(await counts(date));
+    }
+  });
+
   it('ignores events applied a second time, alone or in a replayed batch', async () => {
     const s = scenario();
     await apply(s.log.events);

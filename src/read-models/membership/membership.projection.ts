@@ -10,10 +10,26 @@ export const MEMBERSHIP_PROJECTION = 'membership';
 
 type MembershipEvent = MemberEvent | OrgUnitMerged | OrgUnitTerminated;
 
+interface UnitEnd {
+  readonly endedOn: string;
+  readonly mergedInto: string | null;
+}
+
+/** A change of one unit's member count from a date on. */
+interface Delta {
+  readonly unitId: string;
+  readonly onDate: string;
+  readonly delta: number;
+}
+
+/** Units never end in a chain longer than this; a longer one means corrupt data. */
+const MAX_HOPS = 32;
+
 /**
  * Validity-dated memberships and per-unit daily member-count deltas (the count of a unit on
- * D is the sum of its deltas up to D). Mergers move memberships and later deltas to the
- * target unit; a termination ends the memberships of the unit.
+ * D is the sum of its deltas up to D). From a unit's merger its members belong to the
+ * target; from its termination their membership has ended. A member event dated before
+ * such an end, recorded after it, is carried through the end the same way.
  */
 export class MembershipProjection implements Projection {
   readonly name = MEMBERSHIP_PROJECTION;
@@ -37,13 +53,12 @@ export class MembershipProjection implements Projection {
   async reset(manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM member_versions`);
     await manager.query(`DELETE FROM unit_member_deltas`);
+    await manager.query(`DELETE FROM membership_unit_ends`);
     await forgetStreamRevisions(manager, this.name);
   }
 
-  private async applyOne(event: MembershipEvent, pos: string, m: EntityManager): Promise<void> {
+  private async applyOne(event: Exclude<MembershipEvent, MemberEnrolled>, pos: string, m: EntityManager): Promise<void> {
     switch (event.type) {
-      case 'MemberEnrolled':
-        return enrol(m, [{ ...event, position: BigInt(pos) } as StoredEvent & MemberEnrolled]);
       case 'MemberTransferred': {
         const { memberId, fromUnitId, toUnitId, effectiveOn } = event.data;
         await splitAt(m, 'member_versions', memberId, effectiveOn);
@@ -53,7 +68,11 @@ export class MembershipProjection implements Projection {
           toUnitId,
           pos,
         ]);
-        await addDeltas(m, [fromUnitId, toUnitId], [effectiveOn, effectiveOn], [-1, 1]);
+        await followUnitEnds(m, memberId, toUnitId, effectiveOn, pos);
+        await addDeltas(m, [
+          { unitId: fromUnitId, onDate: effectiveOn, delta: -1 },
+          { unitId: toUnitId, onDate: effectiveOn, delta: 1 },
+        ]);
         return;
       }
       case 'MemberLeft': {
@@ -64,13 +83,13 @@ export class MembershipProjection implements Projection {
           effectiveOn,
           pos,
         ]);
-        await addDeltas(m, [unitId], [effectiveOn], [-1]);
+        await addDeltas(m, [{ unitId, onDate: effectiveOn, delta: -1 }]);
         return;
       }
       case 'OrgUnitMerged':
-        return moveUnitMembers(m, event.data.unitId, event.data.intoUnitId, event.data.effectiveOn, pos);
+        return endUnit(m, event.data.unitId, event.data.intoUnitId, event.data.effectiveOn, pos);
       case 'OrgUnitTerminated':
-        return moveUnitMembers(m, event.data.unitId, null, event.data.effectiveOn, pos);
+        return endUnit(m, event.data.unitId, null, event.data.effectiveOn, pos);
       default: {
         const unreachable: never = event;
         return unreachable;
@@ -98,62 +117,123 @@ async function enrol(m: EntityManager, events: readonly (StoredEvent & MemberEnr
       events.map((e) => e.position.toString()),
     ],
   );
+  const ends = await unitEnds(m, d.map((x) => x.unitId));
+  for (const [i, x] of d.entries()) {
+    if (ends.has(x.unitId)) await followUnitEnds(m, x.memberId, x.unitId, x.joinedOn, events[i]!.position.toString());
+  }
   await addDeltas(
     m,
-    d.map((x) => x.unitId),
-    d.map((x) => x.joinedOn),
-    d.map(() => 1),
+    d.map((x) => ({ unitId: x.unitId, onDate: x.joinedOn, delta: 1 })),
   );
 }
 
-async function addDeltas(m: EntityManager, units: string[], dates: string[], deltas: number[]): Promise<void> {
+async function unitEnds(m: EntityManager, unitIds: readonly string[]): Promise<Map<string, UnitEnd>> {
+  const rows: { unit_id: string; ended_on: string; merged_into: string | null }[] = await m.query(
+    `SELECT unit_id, to_char(ended_on, 'YYYY-MM-DD') AS ended_on, merged_into FROM membership_unit_ends WHERE unit_id = ANY($1::uuid[])`,
+    [[...new Set(unitIds)]],
+  );
+  return new Map(rows.map((r) => [r.unit_id, { endedOn: r.ended_on, mergedInto: r.merged_into }]));
+}
+
+/**
+ * Carries count changes through the ends of their units: a change of δ to a unit from D,
+ * where the unit merged into T on E > D, is also −δ to the unit and +δ to T from E (and so on
+ * along T's own end); with a termination on E, only −δ from E.
+ */
+async function addDeltas(m: EntityManager, deltas: readonly Delta[]): Promise<void> {
+  const all: Delta[] = [];
+  let pending = deltas;
+  for (let hop = 0; pending.length > 0 && hop < MAX_HOPS; hop++) {
+    all.push(...pending);
+    const ends = await unitEnds(m, pending.map((d) => d.unitId));
+    if (ends.size === 0) break;
+    const next: Delta[] = [];
+    for (const d of pending) {
+      const end = ends.get(d.unitId);
+      if (!end || end.endedOn <= d.onDate) continue;
+      all.push({ unitId: d.unitId, onDate: end.endedOn, delta: -d.delta });
+      if (end.mergedInto) next.push({ unitId: end.mergedInto, onDate: end.endedOn, delta: d.delta });
+    }
+    pending = next;
+  }
   await m.query(
     `INSERT INTO unit_member_deltas (unit_id, on_date, delta)
      SELECT unit_id, on_date, sum(delta) FROM unnest($1::uuid[], $2::date[], $3::int[]) AS u(unit_id, on_date, delta)
       GROUP BY unit_id, on_date
      ON CONFLICT (unit_id, on_date) DO UPDATE SET delta = unit_member_deltas.delta + excluded.delta`,
-    [units, dates, deltas],
+    [all.map((d) => d.unitId), all.map((d) => d.onDate), all.map((d) => d.delta)],
   );
 }
 
 /**
- * From `date` on, the members of `fromId` belong to `toId` (a merger) or to no unit (a
- * termination, which ends their membership).
+ * Memberships in `unitId` from `from` on follow the unit's recorded end, if it comes later,
+ * and the end of the unit it merged into, and so on. `memberId` narrows it to one member.
  */
-async function moveUnitMembers(m: EntityManager, fromId: string, toId: string | null, date: string, pos: string): Promise<void> {
-  await splitAt(m, 'member_versions', fromId, date, 'unit_id');
-  if (toId) {
+async function followUnitEnds(m: EntityManager, memberId: string | null, unitId: string, from: string, pos: string): Promise<void> {
+  const member = memberId === null ? '' : 'AND member_id = $5';
+  let current = unitId;
+  let since = from;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const end = (await unitEnds(m, [current])).get(current);
+    if (!end || end.endedOn <= since) return;
+    if (memberId === null) await splitAt(m, 'member_versions', current, end.endedOn, 'unit_id');
+    else await splitAt(m, 'member_versions', memberId, end.endedOn);
+    const params = [current, end.endedOn, pos, end.mergedInto, ...(memberId === null ? [] : [memberId])];
+    if (end.mergedInto === null) {
+      await m.query(
+        `UPDATE member_versions SET status = 'unit_terminated', position = $3
+          WHERE unit_id = $1 AND valid_from >= $2 AND status = 'active' AND $4::uuid IS NULL ${member}`,
+        params,
+      );
+      return;
+    }
+    await m.query(`UPDATE member_versions SET unit_id = $4, position = $3 WHERE unit_id = $1 AND valid_from >= $2 ${member}`, params);
+    current = end.mergedInto;
+    since = end.endedOn;
+  }
+}
+
+/**
+ * From `date` on, the members of `unitId` belong to `intoUnitId` (a merger) or to no unit (a
+ * termination, which ends their membership); the unit's count moves with them.
+ */
+async function endUnit(m: EntityManager, unitId: string, intoUnitId: string | null, date: string, pos: string): Promise<void> {
+  await splitAt(m, 'member_versions', unitId, date, 'unit_id');
+  if (intoUnitId) {
     await m.query(`UPDATE member_versions SET unit_id = $3, position = $4 WHERE unit_id = $1 AND valid_from >= $2`, [
-      fromId,
+      unitId,
       date,
-      toId,
+      intoUnitId,
       pos,
     ]);
+    await followUnitEnds(m, null, intoUnitId, date, pos);
   } else {
     await m.query(
       `UPDATE member_versions SET status = 'unit_terminated', position = $3
         WHERE unit_id = $1 AND valid_from >= $2 AND status = 'active'`,
-      [fromId, date, pos],
+      [unitId, date, pos],
     );
   }
-  // The count moves with the members: the unit's total up to the date, and its later deltas.
   const rows: { total: string | null }[] = await m.query(
     `SELECT sum(delta) AS total FROM unit_member_deltas WHERE unit_id = $1 AND on_date <= $2`,
-    [fromId, date],
+    [unitId, date],
   );
   const total = Number(rows[0]!.total ?? 0);
   // TypeORM answers a DELETE with [rows, count].
   const [later]: [{ on_date: string; delta: number }[], number] = await m.query(
     `DELETE FROM unit_member_deltas WHERE unit_id = $1 AND on_date > $2 RETURNING to_char(on_date, 'YYYY-MM-DD') AS on_date, delta`,
-    [fromId, date],
+    [unitId, date],
   );
-  const units = [fromId];
-  const dates = [date];
-  const deltas = [-total];
-  if (toId) {
-    units.push(toId, ...later.map(() => toId));
-    dates.push(date, ...later.map((l) => l.on_date));
-    deltas.push(total, ...later.map((l) => l.delta));
+  // Record the end first: the moved totals below then follow the target's own end, if any.
+  await m.query(
+    `INSERT INTO membership_unit_ends (unit_id, ended_on, merged_into) VALUES ($1, $2, $3)
+     ON CONFLICT (unit_id) DO UPDATE SET ended_on = excluded.ended_on, merged_into = excluded.merged_into`,
+    [unitId, date, intoUnitId],
+  );
+  const moved: Delta[] = [{ unitId, onDate: date, delta: -total }];
+  if (intoUnitId) {
+    moved.push({ unitId: intoUnitId, onDate: date, delta: total });
+    for (const l of later) moved.push({ unitId: intoUnitId, onDate: l.on_date, delta: l.delta });
   }
-  await addDeltas(m, units, dates, deltas);
+  await addDeltas(m, moved);
 }

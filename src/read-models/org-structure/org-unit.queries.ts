@@ -127,6 +127,7 @@ export interface ChildUnitsView {
   readonly position: string;
 }
 
+/** The units directly under a unit on a date; a unit that has ended by then is no longer one. */
 @QueryHandler(ListChildUnitsQuery)
 export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery, ChildUnitsView> {
   constructor(
@@ -147,7 +148,7 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
     if (!exists) throw new NotFound('org_unit.not_found', `org unit ${q.unitId} does not exist on ${q.asOf}`);
     const rows: Omit<UnitSummary, 'members'>[] = await this.ds.query(
       `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
-        WHERE v.parent_id = $1 AND ${ON('v')}
+        WHERE v.parent_id = $1 AND ${ON('v')} AND v.status = 'active'
           AND ($3::text IS NULL OR (v.code, v.unit_id::text) > ($3::text, $4::text))
         ORDER BY v.code, v.unit_id LIMIT $5`,
       [q.unitId, q.asOf, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],

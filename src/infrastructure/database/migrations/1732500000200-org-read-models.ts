@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Read models of the organisation: validity-dated versions of units and memberships
- * (business time), daily member-count deltas per unit, and the last stream revision each
+ * (business time), daily member-count deltas per unit, the end (merger or termination) of
+ * each unit as the membership view knows it, and the last stream revision each
  * projection applied (to make a replayed event a no-op).
  */
 export class OrgReadModels1732500000200 implements MigrationInterface {
@@ -50,6 +51,12 @@ export class OrgReadModels1732500000200 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX member_versions_unit ON member_versions (unit_id, valid_from)`);
     await q.query(`
+      CREATE TABLE membership_unit_ends (
+        unit_id     uuid PRIMARY KEY,
+        ended_on    date NOT NULL,
+        merged_into uuid
+      )`);
+    await q.query(`
       CREATE TABLE unit_member_deltas (
         unit_id uuid    NOT NULL,
         on_date date    NOT NULL,
@@ -60,6 +67,7 @@ export class OrgReadModels1732500000200 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE unit_member_deltas`);
+    await q.query(`DROP TABLE membership_unit_ends`);
     await q.query(`DROP TABLE member_versions`);
     await q.query(`DROP TABLE org_unit_versions`);
     await q.query(`DROP TABLE projected_stream_revisions`);
