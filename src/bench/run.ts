@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../infrastructure/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infrastructure/database/embedded-postgres.js';
@@ -79,6 +80,17 @@ async function main(): Promise<void> {
   await ds.runMigrations();
   const store = new PostgresEventStore({ connectionString: url, poolSize: CONCURRENCY + 2 });
   console.log(`PostgreSQL: ${(await ds.query('SHOW server_version'))[0].server_version}; concurrency ${CONCURRENCY}`);
+
+  // The floor to compare with: plain single-row INSERTs of the same payload, same concurrency.
+  await ds.query(`CREATE TABLE IF NOT EXISTS bench_raw (id uuid PRIMARY KEY, data jsonb NOT NULL, metadata jsonb NOT NULL)`);
+  const raw = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+  await timed(`raw: single-row INSERT (autocommit), for comparison`, APPENDS, 'rows', () =>
+    pool(Array.from({ length: APPENDS }, (_, i) => i), CONCURRENCY, async (i) => {
+      const e = event('BenchHappened', { i });
+      await raw.query(`INSERT INTO bench_raw (id, data, metadata) VALUES ($1, $2, $3)`, [e.id, e.data, e.metadata]);
+    }),
+  );
+  await raw.end();
 
   await timed(`store: single-event appends, new streams (no_stream)`, APPENDS, 'events', () =>
     pool(Array.from({ length: APPENDS }, (_, i) => i), CONCURRENCY, async (i) => {

@@ -129,7 +129,9 @@ describe('PostgreSQL event store: database guarantees', () => {
     await store.appendToStream(held, [event('A', {})], 'no_stream');
     await holder.query('BEGIN');
     await holder.query(`UPDATE es_streams SET revision = revision WHERE stream = $1`, [held]);
-    // While one stream's row is locked by an open transaction, another stream appends freely.
+    // An append to yet another stream, left uncommitted, holds whatever an append holds.
+    await appendInTransaction(holder, `wait-${randomUUID()}`, event('Open', {}));
+    // While those are open, another stream appends freely.
     const other = await Promise.race([
       store.appendToStream(`wait-${randomUUID()}`, [event('B', {})], 'no_stream').then(() => 'appended'),
       new Promise((resolve) => setTimeout(() => resolve('blocked'), 2000)),
@@ -173,6 +175,17 @@ describe('PostgreSQL event store: database guarantees', () => {
     expect(batches).toHaveLength(1);
     expect(batches[0]!.events).toBe(0);
     expect(batches[0]!.checkpoint >= skipped.position).toBe(true);
+  });
+
+  it('refuses a stream named twice in one multi-stream append, writing nothing', async () => {
+    const stream = `twice-${randomUUID()}`;
+    await expect(
+      store.appendToStreams([
+        { stream, expectedRevision: 'no_stream', events: [event('A', {})] },
+        { stream, expectedRevision: 'no_stream', events: [event('B', {})] },
+      ]),
+    ).rejects.toThrow(/named twice/);
+    expect(await store.readStream(stream)).toEqual([]);
   });
 
   it('refuses a duplicate event id and writes nothing of that append', async () => {

@@ -50,9 +50,10 @@ export class EventStore1732500000000 implements MigrationInterface {
       CREATE TRIGGER es_events_no_truncate BEFORE TRUNCATE ON es_events
         FOR EACH STATEMENT EXECUTE FUNCTION es_refuse_change()`);
 
-    // One round trip per append: check and move the stream revision, insert the events,
-    // notify listeners (delivered on commit). Errors carry SQLSTATE EV409 with the actual
-    // revision in DETAIL, or EV400 for misuse.
+    // One round trip per append: check and move the stream revision, insert the events.
+    // Errors carry SQLSTATE EV409 with the actual revision in DETAIL, or EV400 for misuse.
+    // Listeners are notified by the adapter after the commit, outside the append transaction:
+    // NOTIFY takes a database-wide lock at commit, which would serialise all appends.
     await q.query(`
       CREATE FUNCTION es_append(
         p_stream text, p_expected text,
@@ -105,12 +106,57 @@ export class EventStore1732500000000 implements MigrationInterface {
           FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata, p_occurred)
                WITH ORDINALITY AS u(id, type, version, data, metadata, occurred, ord);
 
-        PERFORM pg_notify('es_appended', (v_base + v_offset + n - 1)::text);
         RETURN QUERY SELECT v_rev, v_base + v_offset + n - 1;
+      END $$`);
+
+    // Many new streams of one event each (a bulk enrolment) in one statement.
+    await q.query(`
+      CREATE FUNCTION es_append_new_streams(
+        p_streams text[], p_ids uuid[], p_types text[], p_versions integer[],
+        p_data jsonb[], p_metadata jsonb[], p_occurred date[]
+      ) RETURNS TABLE (last_revision bigint, last_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        n        integer := cardinality(p_streams);
+        v_base   bigint  := pg_current_xact_id()::text::bigint * 65536;
+        v_made   integer;
+        v_taken  text;
+        v_offset bigint;
+      BEGIN
+        IF n IS NULL OR n = 0 THEN
+          RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'EV400';
+        END IF;
+        WITH made AS (
+          INSERT INTO es_streams (stream, revision) SELECT s, 0 FROM unnest(p_streams) AS s
+            ON CONFLICT (stream) DO NOTHING RETURNING 1)
+        SELECT count(*) INTO v_made FROM made;
+        IF v_made < n THEN
+          SELECT s INTO v_taken FROM unnest(p_streams) AS s
+           WHERE EXISTS (SELECT 1 FROM es_events e WHERE e.stream = s) LIMIT 1;
+          IF v_taken IS NULL THEN
+            RAISE EXCEPTION 'a stream is named twice in one append' USING ERRCODE = 'EV400';
+          END IF;
+          RAISE EXCEPTION 'stream % is not at the expected revision no_stream', v_taken
+            USING ERRCODE = 'EV409', DETAIL = (SELECT revision::text FROM es_streams WHERE stream = v_taken);
+        END IF;
+        SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_offset
+          FROM es_events e WHERE e.position >= v_base AND e.position < v_base + 65536;
+        IF v_offset + n > 65536 THEN
+          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
+        END IF;
+        INSERT INTO es_events (position, event_id, stream, stream_revision, category, type,
+                               schema_version, data, metadata, occurred_on)
+        SELECT v_base + v_offset + u.ord - 1, u.id, u.stream, 0, split_part(u.stream, '-', 1),
+               u.type, u.version, u.data, u.metadata, u.occurred
+          FROM unnest(p_streams, p_ids, p_types, p_versions, p_data, p_metadata, p_occurred)
+               WITH ORDINALITY AS u(stream, id, type, version, data, metadata, occurred, ord);
+        RETURN QUERY SELECT 0::bigint, v_base + v_offset + u.ord - 1
+          FROM generate_series(1, n) AS u(ord);
       END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION es_append_new_streams`);
     await q.query(`DROP FUNCTION es_append`);
     await q.query(`DROP TABLE es_events`);
     await q.query(`DROP FUNCTION es_refuse_change`);

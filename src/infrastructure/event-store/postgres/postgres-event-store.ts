@@ -49,6 +49,7 @@ const EVENT_COLUMNS = `position, event_id, stream, stream_revision, type, schema
 const SAFE_BOUND = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536`;
 
 const DEFAULT_READ_COUNT = 1000;
+const APPENDED_CHANNEL = 'es_appended';
 
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
 export class PostgresEventStore extends EventStore {
@@ -56,6 +57,8 @@ export class PostgresEventStore extends EventStore {
   private readonly notifier: PgNotifier;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<PostgresLogSubscription>();
+  private announcing = false;
+  private announceAgain = false;
 
   constructor(options: PostgresEventStoreOptions) {
     super();
@@ -64,7 +67,7 @@ export class PostgresEventStore extends EventStore {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.notifier = new PgNotifier(options.connectionString, 'es_appended');
+    this.notifier = new PgNotifier(options.connectionString, APPENDED_CHANNEL);
   }
 
   async appendToStream(
@@ -82,10 +85,16 @@ export class PostgresEventStore extends EventStore {
     const client = await this.connect();
     const single = appends.length === 1;
     try {
-      if (!single) await client.query('BEGIN');
-      const results: AppendResult[] = [];
-      for (const append of appends) results.push(await appendOne(client, append));
-      if (!single) await client.query('COMMIT');
+      let results: AppendResult[];
+      if (!single && appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
+        results = await appendNewStreams(client, appends);
+      } else {
+        if (!single) await client.query('BEGIN');
+        results = [];
+        for (const append of appends) results.push(await appendOne(client, append));
+        if (!single) await client.query('COMMIT');
+      }
+      this.announce();
       return results;
     } catch (error) {
       if (!single) await client.query('ROLLBACK').catch(() => undefined);
@@ -93,6 +102,32 @@ export class PostgresEventStore extends EventStore {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Tells subscribers, here at once and in other processes by NOTIFY, that events were
+   * appended. Sent after the commit and coalesced: at most one NOTIFY in flight and one
+   * queued behind it, however many appends happen meanwhile.
+   */
+  private announce(): void {
+    this.notifier.wakeLocal();
+    if (this.announcing) {
+      this.announceAgain = true;
+      return;
+    }
+    this.announcing = true;
+    void (async () => {
+      try {
+        do {
+          this.announceAgain = false;
+          await this.pool.query(`NOTIFY ${APPENDED_CHANNEL}`);
+        } while (this.announceAgain);
+      } catch {
+        // Listeners elsewhere fall back to polling.
+      } finally {
+        this.announcing = false;
+      }
+    })();
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -122,12 +157,9 @@ export class PostgresEventStore extends EventStore {
     const limit = options.maxCount ?? DEFAULT_READ_COUNT;
     const params: unknown[] = [after.toString(), limit];
     const rows = await this.query<EventRow & { head: string }>(
-      `WITH b AS (SELECT ${SAFE_BOUND} AS bound),
-            h AS (SELECT coalesce(max(position), -1) AS head FROM es_events, b WHERE position < b.bound)
-       SELECT e.*, h.head FROM h LEFT JOIN LATERAL (
-         SELECT ${EVENT_COLUMNS} FROM es_events, b
-          WHERE position > $1 AND position < b.bound ${filterClause(options.filter, params)}
-          ORDER BY position LIMIT $2) e ON true
+      `SELECT e.*, h.head
+         FROM (SELECT coalesce(max(position), -1) AS head FROM es_events WHERE position < ${SAFE_BOUND}) h
+         LEFT JOIN LATERAL (${selectAfter(options.filter, params)}) e ON true
         ORDER BY e.position`,
       params,
     );
@@ -215,14 +247,38 @@ async function appendOne(client: pg.PoolClient, append: StreamAppend): Promise<A
   return { streamRevision: BigInt(row.last_revision), position: BigInt(row.last_position) };
 }
 
-function filterClause(filter: LogFilter | undefined, params: unknown[]): string {
-  if (!filter) return '';
-  if ('eventTypes' in filter) {
-    params.push(filter.eventTypes);
-    return `AND type = ANY($${params.length}::text[])`;
-  }
-  params.push(filter.streamCategories);
-  return `AND category = ANY($${params.length}::text[])`;
+/** One statement for many new single-event streams (bulk enrolments). */
+async function appendNewStreams(client: pg.PoolClient, appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  const events = appends.map((a) => a.events[0]!);
+  const result = await client.query<{ last_revision: string; last_position: string }>(
+    'SELECT last_revision, last_position FROM es_append_new_streams($1, $2, $3, $4, $5, $6, $7)',
+    [
+      appends.map((a) => a.stream),
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+      events.map((e) => e.occurredOn),
+    ],
+  );
+  return result.rows.map((row) => ({ streamRevision: BigInt(row.last_revision), position: BigInt(row.last_position) }));
+}
+
+/**
+ * Events after $1, below the safe bound, in position order, at most $2. A filter reads each
+ * type (or category) along its own (type, position) index and merges, so a batch costs
+ * the batch, not the whole log.
+ */
+function selectAfter(filter: LogFilter | undefined, params: unknown[]): string {
+  const range = `position > $1 AND position < ${SAFE_BOUND}`;
+  if (!filter) return `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${range} ORDER BY position LIMIT $2`;
+  const column = 'eventTypes' in filter ? 'type' : 'category';
+  params.push('eventTypes' in filter ? filter.eventTypes : filter.streamCategories);
+  return `SELECT x.* FROM unnest($${params.length}::text[]) AS f(value), LATERAL (
+            SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${column} = f.value AND ${range}
+             ORDER BY position LIMIT $2) x
+          ORDER BY x.position LIMIT $2`;
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
