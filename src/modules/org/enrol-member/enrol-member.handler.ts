@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { memberStream } from '../../../events/org/member-events.js';
-import { decideMember, evolveMember, initialMemberState } from '../domain/member.decider.js';
+import { decideMember } from '../domain/member.decider.js';
+import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { EnrolMemberCommand } from './enrol-member.command.js';
 
@@ -15,18 +15,13 @@ export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, C
 
   execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
     return this.executor.execute(
-      {
-        stream: memberStream(e.memberId),
-        id: e.memberId,
-        initialState: initialMemberState,
-        evolve: evolveMember,
-        decide: async (state) =>
-          decideMember({ type: 'EnrolMember', ...e }, state, {
-            targetUnit: await this.loader.unit(e.unitId),
-            membership: { unitId: e.unitId, endedOn: null },
-          }),
-      },
-      context satisfies CommandContext,
+      onMember(e.memberId, async (state) =>
+        decideMember({ type: 'EnrolMember', ...e }, state, {
+          targetUnit: await this.loader.unit(e.unitId),
+          membership: { unitId: e.unitId, endedOn: null },
+        }),
+      ),
+      context,
     );
   }
 }

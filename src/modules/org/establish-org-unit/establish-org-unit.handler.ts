@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { orgUnitStream } from '../../../events/org/org-unit-events.js';
-import { decideOrgUnit, evolveOrgUnit, initialOrgUnitState, NO_CONTEXT } from '../domain/org-unit.decider.js';
+import { decideOrgUnit, NO_CONTEXT } from '../domain/org-unit.decider.js';
+import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { EstablishOrgUnitCommand } from './establish-org-unit.command.js';
 
@@ -14,20 +14,13 @@ export class EstablishOrgUnitHandler implements ICommandHandler<EstablishOrgUnit
   ) {}
 
   execute(c: EstablishOrgUnitCommand): Promise<CommandResult> {
+    const { unitId, code, name, kind, parentId, establishedOn } = c;
+    const command = { type: 'EstablishOrgUnit', unitId, code, name, kind, parentId, establishedOn } as const;
     return this.executor.execute(
-      {
-        stream: orgUnitStream(c.unitId),
-        id: c.unitId,
-        initialState: initialOrgUnitState,
-        evolve: evolveOrgUnit,
-        decide: async (state) =>
-          decideOrgUnit(
-            { type: 'EstablishOrgUnit', unitId: c.unitId, code: c.code, name: c.name, kind: c.kind, parentId: c.parentId, establishedOn: c.establishedOn },
-            state,
-            c.parentId ? { related: await this.loader.unit(c.parentId), relatedAncestorIds: [] } : NO_CONTEXT,
-          ),
-      },
-      c.context satisfies CommandContext,
+      onOrgUnit(c.unitId, async (state) =>
+        decideOrgUnit(command, state, c.parentId ? { related: await this.loader.unit(c.parentId), relatedAncestorIds: [] } : NO_CONTEXT),
+      ),
+      c.context,
     );
   }
 }

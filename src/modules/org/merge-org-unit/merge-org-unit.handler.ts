@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { orgUnitStream } from '../../../events/org/org-unit-events.js';
-import { decideOrgUnit, evolveOrgUnit, initialOrgUnitState, type OrgUnitContext } from '../domain/org-unit.decider.js';
+import { decideOrgUnit } from '../domain/org-unit.decider.js';
+import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { MergeOrgUnitCommand } from './merge-org-unit.command.js';
 
@@ -14,20 +14,10 @@ export class MergeOrgUnitHandler implements ICommandHandler<MergeOrgUnitCommand,
   ) {}
 
   execute(c: MergeOrgUnitCommand): Promise<CommandResult> {
+    const command = { type: 'MergeOrgUnit', unitId: c.unitId, intoUnitId: c.intoUnitId, effectiveOn: c.effectiveOn } as const;
     return this.executor.execute(
-      {
-        stream: orgUnitStream(c.unitId),
-        id: c.unitId,
-        initialState: initialOrgUnitState,
-        evolve: evolveOrgUnit,
-        decide: async (state) => decideOrgUnit({ type: 'MergeOrgUnit', unitId: c.unitId, intoUnitId: c.intoUnitId, effectiveOn: c.effectiveOn }, state, await this.related(c.intoUnitId, c.effectiveOn)),
-      },
-      c.context satisfies CommandContext,
+      onOrgUnit(c.unitId, async (state) => decideOrgUnit(command, state, await this.loader.related(c.intoUnitId, c.effectiveOn))),
+      c.context,
     );
-  }
-
-  private async related(unitId: string, date: string): Promise<OrgUnitContext> {
-    const related = await this.loader.unit(unitId);
-    return { related, relatedAncestorIds: await this.loader.ancestorIds(related, date) };
   }
 }

@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { memberStream } from '../../../events/org/member-events.js';
-import { decideMember, evolveMember, initialMemberState } from '../domain/member.decider.js';
+import { decideMember } from '../domain/member.decider.js';
+import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { RemoveMemberCommand } from './remove-member.command.js';
 
@@ -14,19 +14,10 @@ export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand,
   ) {}
 
   execute(c: RemoveMemberCommand): Promise<CommandResult> {
+    const command = { type: 'RemoveMember', memberId: c.memberId, effectiveOn: c.effectiveOn, reason: c.reason } as const;
     return this.executor.execute(
-      {
-        stream: memberStream(c.memberId),
-        id: c.memberId,
-        initialState: initialMemberState,
-        evolve: evolveMember,
-        decide: async (state) =>
-          decideMember({ type: 'RemoveMember', memberId: c.memberId, effectiveOn: c.effectiveOn, reason: c.reason }, state, {
-            targetUnit: { exists: false },
-            membership: state.exists ? await this.loader.membershipOn(state.unitId, c.effectiveOn) : { unitId: '', endedOn: null },
-          }),
-      },
-      c.context satisfies CommandContext,
+      onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, null, c.effectiveOn))),
+      c.context,
     );
   }
 }

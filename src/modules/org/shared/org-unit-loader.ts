@@ -3,7 +3,8 @@ import { orgUnitStream, type OrgUnitEvent } from '../../../events/org/org-unit-e
 import type { MemberEvent } from '../../../events/org/member-events.js';
 import type { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { evolveMember, initialMemberState, type MemberState } from '../domain/member.decider.js';
-import { evolveOrgUnit, initialOrgUnitState, type OrgUnitState, parentOn } from '../domain/org-unit.decider.js';
+import type { MemberContext } from '../domain/member.decider.js';
+import { evolveOrgUnit, initialOrgUnitState, type OrgUnitContext, type OrgUnitState, parentOn } from '../domain/org-unit.decider.js';
 
 /** Deep enough for any real hierarchy; a longer chain means corrupt data, not a deeper tree. */
 const MAX_DEPTH = 32;
@@ -20,6 +21,20 @@ export class OrgStateLoader {
   async member(memberId: string): Promise<MemberState> {
     const events = await this.store.readStream(memberStream(memberId));
     return events.reduce((s, e) => evolveMember(s, e as unknown as MemberEvent), initialMemberState());
+  }
+
+  /** The unit a command names besides its own, with that unit's ancestors on `date`. */
+  async related(unitId: string, date: string): Promise<OrgUnitContext> {
+    const related = await this.unit(unitId);
+    return { related, relatedAncestorIds: await this.ancestorIds(related, date) };
+  }
+
+  /** What a member command dated `date` needs: the target unit and where the member stands. */
+  async memberContext(member: MemberState, targetUnitId: string | null, date: string): Promise<MemberContext> {
+    return {
+      targetUnit: targetUnitId ? await this.unit(targetUnitId) : { exists: false },
+      membership: member.exists ? await this.membershipOn(member.unitId, date) : { unitId: '', endedOn: null },
+    };
   }
 
   /** Ids of the unit's ancestors on `date`, nearest first. */
