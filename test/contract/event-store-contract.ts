@@ -252,6 +252,11 @@ export function describeEventStoreContract(label: string, factory: () => Promise
       expect(await store.headPosition()).toBeGreaterThanOrEqual(result.position);
     });
 
+    it('refuses a stream name without a category, and an empty append, writing nothing', async () => {
+      await expect(store.appendToStream('no category', [newEvent()], 'any')).rejects.toThrow(/<category>-<id>/);
+      await expect(store.appendToStream(`${category()}-${randomUUID()}`, [], 'any')).rejects.toBeInstanceOf(EventStoreUsageError);
+    });
+
     it('refuses a malformed cursor with an error naming it', async () => {
       await expect(store.readAll({ after: 'not-a-cursor' })).rejects.toThrow(/not-a-cursor/);
     });

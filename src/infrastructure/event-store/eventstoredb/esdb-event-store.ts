@@ -47,11 +47,8 @@ import {
   toStoredEvent,
   type ResumePoint,
 } from './esdb-mapping.js';
+import { DEFAULT_READ_COUNT, validateAppend } from '../append-rules.js';
 
-/** The same rule as the PostgreSQL store: `<category>-<id>`, which also keeps out `$` system streams. */
-const STREAM_NAME = /^[A-Za-z][A-Za-z0-9]*-\S+$/;
-/** What readAll returns when the caller gives no maxCount (as the PostgreSQL store). */
-const DEFAULT_READ_COUNT = 1000;
 const DEFAULT_BATCH_SIZE = 500;
 /** Events fetched per request when paging through $all. */
 const READ_PAGE_SIZE = 500;
@@ -76,7 +73,7 @@ export class EsdbEventStore extends EventStore {
     events: readonly NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    validateAppend(stream, events);
+    validateAppend(stream, events, expectedRevision);
     const expected = toClientExpectedRevision(expectedRevision);
     let result: ClientAppendResult;
     try {
@@ -222,13 +219,6 @@ export class EsdbEventStore extends EventStore {
     }
     return event.position;
   }
-}
-
-function validateAppend(stream: string, events: readonly NewEvent[]): void {
-  if (!STREAM_NAME.test(stream)) {
-    throw new EventStoreUsageError(`stream name "${stream}" is not of the form <category>-<id>`);
-  }
-  if (events.length === 0) throw new EventStoreUsageError(`append to ${stream} has no events`);
 }
 
 function validateCount(name: string, value: number): void {

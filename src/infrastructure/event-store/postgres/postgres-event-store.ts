@@ -21,6 +21,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import { PgNotifier } from '../../database/pg-notifier.js';
+import { DEFAULT_READ_COUNT, validateAppend } from '../append-rules.js';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -48,7 +49,6 @@ const EVENT_COLUMNS = `position, event_id, stream, stream_revision, type, schema
 /** Below this position every transaction has ended: nothing can still appear there. */
 const SAFE_BOUND = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536`;
 
-const DEFAULT_READ_COUNT = 1000;
 const APPENDED_CHANNEL = 'es_appended';
 
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
@@ -81,7 +81,7 @@ export class PostgresEventStore extends EventStore {
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) throw new EventStoreUsageError('nothing to append: no streams given');
-    for (const append of appends) validateAppend(append);
+    for (const a of appends) validateAppend(a.stream, a.events, a.expectedRevision);
     const client = await this.connect();
     const single = appends.length === 1;
     try {
@@ -212,18 +212,6 @@ export class PostgresEventStore extends EventStore {
     } catch (error) {
       throw translateError(error, []);
     }
-  }
-}
-
-function validateAppend(append: StreamAppend): void {
-  if (!/^[A-Za-z][A-Za-z0-9]*-\S+$/.test(append.stream)) {
-    throw new EventStoreUsageError(`stream name "${append.stream}" is not of the form <category>-<id>`);
-  }
-  if (append.events.length === 0) {
-    throw new EventStoreUsageError(`append to ${append.stream} has no events`);
-  }
-  if (typeof append.expectedRevision === 'bigint' && append.expectedRevision < 0n) {
-    throw new EventStoreUsageError(`expected revision ${append.expectedRevision} of ${append.stream} is negative`);
   }
 }
 
