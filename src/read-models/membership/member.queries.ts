@@ -2,6 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import { MemberVersion } from './member-version.entity.js';
 import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
 
 export class GetMemberQuery {
@@ -41,12 +42,16 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
 
   async execute(q: GetMemberQuery): Promise<MemberView> {
     const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION], q.minPosition);
-    const rows: (MembershipPeriod & { fullName: string; memberCode: string; joinedOn: string })[] = await this.ds.query(
-      `SELECT unit_id AS "unitId", to_char(valid_from, 'YYYY-MM-DD') AS "from", to_char(valid_to, 'YYYY-MM-DD') AS "to",
-              status, full_name AS "fullName", member_code AS "memberCode", to_char(joined_on, 'YYYY-MM-DD') AS "joinedOn"
-         FROM member_versions WHERE member_id = $1 ORDER BY valid_from`,
-      [q.memberId],
-    );
+    const versions = await this.ds.getRepository(MemberVersion).find({ where: { memberId: q.memberId }, order: { validFrom: 'ASC' } });
+    const rows = versions.map((v) => ({
+      unitId: v.unitId,
+      from: v.validFrom,
+      to: v.validTo,
+      status: v.status,
+      fullName: v.fullName,
+      memberCode: v.memberCode,
+      joinedOn: v.joinedOn,
+    }));
     if (rows.length === 0) throw new NotFound('member.not_found', `member ${q.memberId} does not exist`);
     const current = rows.find((r) => r.from <= q.asOf && (r.to === null || r.to > q.asOf));
     const latest = rows[rows.length - 1]!;
