@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { api, enrol, establish, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -30,5 +31,28 @@ describe('organisation through HTTP', () => {
     const after = await api(app).get(`/org-units/${school.id}`).query({ asOf: '2025-07-01' });
     expect(after.body.parentId).toBe(province.id);
     expect(after.body.members).toEqual({ direct: 1, subtree: 1 });
+  });
+
+  it('records the metadata of every appended event: actor, correlation, causation, idempotency key, business date', async () => {
+    const res = await api(app)
+      .post('/org-units')
+      .set('X-Correlation-Id', 'audit-trail-42')
+      .set('Idempotency-Key', 'establish-hanoi-1')
+      .send({ code: 'LDLD-HN', name: 'LĐLĐ thành phố Hà Nội', kind: 'provincial_federation', establishedOn: '1946-01-01' });
+    expect(res.status).toBe(201);
+    expect(res.headers['x-correlation-id']).toBe('audit-trail-42');
+    const [event] = await app.service.app.get(EventStore).readStream(`orgUnit-${res.body.id}`);
+    expect(event!.type).toBe('OrgUnitEstablished');
+    expect(event!.schemaVersion).toBe(1);
+    expect(event!.occurredOn).toBe('1946-01-01');
+    expect(event!.recordedAt).toBeInstanceOf(Date);
+    expect(event!.position.toString()).toBe(res.body.position);
+    expect(event!.metadata).toMatchObject({
+      actor: { id: 'unauthenticated', role: 'none', scopeUnitId: null },
+      correlationId: 'audit-trail-42',
+      idempotencyKey: 'establish-hanoi-1',
+    });
+    expect(event!.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(event!.metadata.requestHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

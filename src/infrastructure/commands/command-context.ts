@@ -4,6 +4,7 @@ import type { ActorMetadata } from '../event-store/event-store.port.js';
 export interface CommandContext {
   readonly actor: ActorMetadata;
   readonly correlationId: string;
+  /** The id of the command (or message) that caused the events. */
   readonly causationId: string | null;
   readonly idempotencyKey: string | null;
   readonly requestHash: string | null;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response, NextFunction } from 'express';
 import type { CommandContext } from '../commands/command-context.js';
+import { deterministicUuid } from '../commands/deterministic-id.js';
 import type { ActorMetadata } from '../event-store/event-store.port.js';
 
 export interface ContextualRequest extends Request {
@@ -70,11 +71,14 @@ export function ifMatchOf(req: Request): bigint | null {
 /** The CommandContext of the current request, for a controller parameter. */
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
   const req = ctx.switchToHttp().getRequest<ContextualRequest>();
+  const idempotencyKey = idempotencyKeyOf(req);
+  const actor = actorOf(req);
   return {
-    actor: actorOf(req),
+    actor,
     correlationId: req.correlationId ?? randomUUID(),
-    causationId: null,
-    idempotencyKey: idempotencyKeyOf(req),
+    // The command's own id: the cause of the events it appends (stable across idempotent retries).
+    causationId: idempotencyKey ? deterministicUuid('command', actor.id, idempotencyKey) : randomUUID(),
+    idempotencyKey,
     requestHash: req.requestHash ?? requestHashOf(req),
     ifMatch: ifMatchOf(req),
   };
