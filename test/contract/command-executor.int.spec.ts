@@ -118,6 +118,16 @@ describe('command executor', () => {
     );
     expect(await store.readStream(`orgUnit-${unitId}`)).toHaveLength(1);
   });
+
+  it('answers a retried conditional request with its first answer, not 412', async () => {
+    const unitId = randomUUID();
+    await store.appendToStream(`orgUnit-${unitId}`, [toNew(renamed(unitId, 'a'))], 'no_stream');
+    const executor = new CommandExecutor(store, 3);
+    const ctx = context({ idempotencyKey: 'key-if-match', requestHash: 'hash', ifMatch: 0n });
+    const first = await executor.execute(rename(unitId, 'b', []), ctx);
+    expect(await executor.execute(rename(unitId, 'b', []), ctx)).toEqual(first);
+    expect(await store.readStream(`orgUnit-${unitId}`)).toHaveLength(2);
+  });
 });
 
 function toNew(event: DomainEvent) {

@@ -177,6 +177,52 @@ describe('PostgreSQL event store: database guarantees', () => {
     expect(batches[0]!.checkpoint >= skipped.position).toBe(true);
   });
 
+  it('refuses to place a revision below its predecessor: an older transaction must retry', async () => {
+    const stream = `ordered-${randomUUID()}`;
+    await store.appendToStream(stream, [event('First', {})], 'no_stream');
+    const older = await client();
+    await older.query('BEGIN');
+    // The older transaction takes its id (and so its positions) first ...
+    await appendInTransaction(older, `other-${randomUUID()}`, event('Elsewhere', {}));
+    // ... a younger one appends revision 1 of the stream and commits ...
+    const younger = await store.appendToStream(stream, [event('Second', {})], 'any');
+    // ... so revision 2 at the older transaction's lower position would invert the stream.
+    await expect(appendInTransaction(older, stream, event('Third', {}))).rejects.toMatchObject({ code: '40001' });
+    await older.query('ROLLBACK');
+    const third = await store.appendToStream(stream, [event('Third', {})], 'any');
+    expect(third.position > younger.position).toBe(true);
+    const events = await store.readStream(stream);
+    expect(events.map((e) => e.type)).toEqual(['First', 'Second', 'Third']);
+  });
+
+  it('keeps every stream in revision order in the log under concurrent multi-stream appends in any order', async () => {
+    const streams = Array.from({ length: 4 }, () => `race-${randomUUID()}`);
+    const start = (await store.headPosition()).toString();
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => {
+        const picked = i % 2 === 0 ? streams : [...streams].reverse();
+        const expectation = i % 3 === 0 ? ('stream_exists' as const) : ('any' as const);
+        return store
+          .appendToStreams(picked.map((stream) => ({ stream, expectedRevision: 'any' as const, events: [event('Raced', { i })] })))
+          .then(() =>
+            i % 3 === 0 ? store.appendToStream(picked[0]!, [event('Raced', { i, single: true })], expectation) : undefined,
+          );
+      }),
+    );
+    const log: StoredEvent[] = [];
+    for (let after: string | null = start; ; ) {
+      const batch = await store.readAll({ after, maxCount: 500 });
+      if (batch.length === 0) break;
+      log.push(...batch.filter((e) => streams.includes(e.stream)));
+      after = batch[batch.length - 1]!.logCursor;
+    }
+    for (const stream of streams) {
+      const revisions = log.filter((e) => e.stream === stream).map((e) => Number(e.streamRevision));
+      expect(revisions).toEqual(revisions.map((_, k) => k));
+    }
+    expect(log).toHaveLength(24 * 4 + 8);
+  });
+
   it('refuses a stream named twice in one multi-stream append, writing nothing', async () => {
     const stream = `twice-${randomUUID()}`;
     await expect(

@@ -31,11 +31,12 @@ export class CommandExecutor {
     for (let attempt = 0; ; attempt++) {
       const history = await this.store.readStream(decision.stream);
       const revision = history.length > 0 ? history[history.length - 1]!.streamRevision : null;
+      // A replay answers first: its own append is what moved the revision past If-Match.
+      const replay = findReplay(history, context);
+      if (replay) return { id: decision.id, ...replay };
       if (context.ifMatch !== null && context.ifMatch !== revision) {
         throw new PreconditionFailedError(decision.stream, context.ifMatch, revision);
       }
-      const replay = findReplay(history, context);
-      if (replay) return { id: decision.id, ...replay };
 
       let state = decision.initialState();
       for (const event of history) state = decision.evolve(state, event as unknown as E);

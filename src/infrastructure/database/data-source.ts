@@ -12,6 +12,6 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    extra: { max: poolSize },
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
   });
 }

@@ -15,8 +15,9 @@ export class EventStore1732500000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE es_streams (
-        stream   text   PRIMARY KEY,
-        revision bigint NOT NULL
+        stream        text   PRIMARY KEY,
+        revision      bigint NOT NULL,
+        last_position bigint NOT NULL
       )`);
     await q.query(`
       CREATE TABLE es_events (
@@ -52,6 +53,9 @@ export class EventStore1732500000000 implements MigrationInterface {
 
     // One round trip per append: check and move the stream revision, insert the events.
     // Errors carry SQLSTATE EV409 with the actual revision in DETAIL, or EV400 for misuse.
+    // A transaction whose id is older than the stream's last writer would place the next
+    // revision below the previous one in the log: it fails with 40001 and is retried (with a
+    // new transaction id) by the adapter.
     // Listeners are notified by the adapter after the commit, outside the append transaction:
     // NOTIFY takes a database-wide lock at commit, which would serialise all appends.
     await q.query(`
@@ -61,42 +65,47 @@ export class EventStore1732500000000 implements MigrationInterface {
         p_data jsonb[], p_metadata jsonb[], p_occurred date[]
       ) RETURNS TABLE (last_revision bigint, last_position bigint)
       LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
       DECLARE
         n        integer := cardinality(p_ids);
-        v_xid    bigint  := pg_current_xact_id()::text::bigint;
-        v_base   bigint  := v_xid * 65536;
+        v_base   bigint  := pg_current_xact_id()::text::bigint * 65536;
+        v_offset bigint;
+        v_last   bigint;
         v_rev    bigint;
         v_actual bigint;
-        v_offset bigint;
+        v_prior  bigint;
       BEGIN
         IF n IS NULL OR n = 0 THEN
           RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'EV400';
         END IF;
+        v_offset := es_next_offset(v_base, n);
+        v_last := v_base + v_offset + n - 1;
         IF p_expected = 'no_stream' THEN
-          INSERT INTO es_streams (stream, revision) VALUES (p_stream, n - 1)
+          INSERT INTO es_streams (stream, revision, last_position) VALUES (p_stream, n - 1, v_last)
             ON CONFLICT (stream) DO NOTHING RETURNING revision INTO v_rev;
         ELSIF p_expected = 'any' THEN
-          INSERT INTO es_streams AS s (stream, revision) VALUES (p_stream, n - 1)
-            ON CONFLICT (stream) DO UPDATE SET revision = s.revision + n
+          INSERT INTO es_streams AS s (stream, revision, last_position) VALUES (p_stream, n - 1, v_last)
+            ON CONFLICT (stream) DO UPDATE SET revision = s.revision + n, last_position = v_last
+            WHERE s.last_position < v_base
             RETURNING revision INTO v_rev;
         ELSIF p_expected = 'stream_exists' THEN
-          UPDATE es_streams SET revision = revision + n WHERE stream = p_stream
+          UPDATE es_streams SET revision = revision + n, last_position = v_last
+            WHERE stream = p_stream AND last_position < v_base
             RETURNING revision INTO v_rev;
         ELSE
-          UPDATE es_streams SET revision = revision + n
-            WHERE stream = p_stream AND revision = p_expected::bigint
+          UPDATE es_streams SET revision = revision + n, last_position = v_last
+            WHERE stream = p_stream AND revision = p_expected::bigint AND last_position < v_base
             RETURNING revision INTO v_rev;
         END IF;
         IF v_rev IS NULL THEN
-          SELECT revision INTO v_actual FROM es_streams WHERE stream = p_stream;
+          SELECT revision, last_position INTO v_actual, v_prior FROM es_streams WHERE stream = p_stream;
+          IF v_prior >= v_base AND p_expected <> 'no_stream'
+             AND (p_expected IN ('any', 'stream_exists') OR v_actual = p_expected::bigint) THEN
+            RAISE EXCEPTION 'stream % was appended by a younger transaction; retry', p_stream
+              USING ERRCODE = '40001';
+          END IF;
           RAISE EXCEPTION 'stream % is not at the expected revision %', p_stream, p_expected
             USING ERRCODE = 'EV409', DETAIL = coalesce(v_actual::text, 'no_stream');
-        END IF;
-
-        SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_offset
-          FROM es_events e WHERE e.position >= v_base AND e.position < v_base + 65536;
-        IF v_offset + n > 65536 THEN
-          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
         END IF;
 
         INSERT INTO es_events (position, event_id, stream, stream_revision, category, type,
@@ -106,29 +115,48 @@ export class EventStore1732500000000 implements MigrationInterface {
           FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata, p_occurred)
                WITH ORDINALITY AS u(id, type, version, data, metadata, occurred, ord);
 
-        RETURN QUERY SELECT v_rev, v_base + v_offset + n - 1;
+        RETURN QUERY SELECT v_rev, v_last;
       END $$`);
 
-    // Many new streams of one event each (a bulk enrolment) in one statement.
+    // The next free ordinal of this transaction's positions (a transaction may append several times).
+    await q.query(`
+      CREATE FUNCTION es_next_offset(p_base bigint, n integer) RETURNS bigint
+      LANGUAGE plpgsql AS $$
+      DECLARE v_offset bigint;
+      BEGIN
+        SELECT coalesce(max(e.position) - p_base + 1, 0) INTO v_offset
+          FROM es_events e WHERE e.position >= p_base AND e.position < p_base + 65536;
+        IF v_offset + n > 65536 THEN
+          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
+        END IF;
+        RETURN v_offset;
+      END $$`);
+
+    // Many new streams of one event each (a bulk enrolment) in one statement, locking the
+    // stream names in sorted order so that concurrent bulk appends cannot deadlock.
     await q.query(`
       CREATE FUNCTION es_append_new_streams(
         p_streams text[], p_ids uuid[], p_types text[], p_versions integer[],
         p_data jsonb[], p_metadata jsonb[], p_occurred date[]
       ) RETURNS TABLE (last_revision bigint, last_position bigint)
       LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
       DECLARE
         n        integer := cardinality(p_streams);
         v_base   bigint  := pg_current_xact_id()::text::bigint * 65536;
+        v_offset bigint;
         v_made   integer;
         v_taken  text;
-        v_offset bigint;
       BEGIN
         IF n IS NULL OR n = 0 THEN
           RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'EV400';
         END IF;
+        v_offset := es_next_offset(v_base, n);
         WITH made AS (
-          INSERT INTO es_streams (stream, revision) SELECT s, 0 FROM unnest(p_streams) AS s
-            ON CONFLICT (stream) DO NOTHING RETURNING 1)
+          INSERT INTO es_streams (stream, revision, last_position)
+          SELECT u.s, 0, v_base + v_offset + u.ord - 1 FROM unnest(p_streams) WITH ORDINALITY AS u(s, ord)
+           ORDER BY u.s
+          ON CONFLICT (stream) DO NOTHING RETURNING 1)
         SELECT count(*) INTO v_made FROM made;
         IF v_made < n THEN
           SELECT s INTO v_taken FROM unnest(p_streams) AS s
@@ -138,11 +166,6 @@ export class EventStore1732500000000 implements MigrationInterface {
           END IF;
           RAISE EXCEPTION 'stream % is not at the expected revision no_stream', v_taken
             USING ERRCODE = 'EV409', DETAIL = (SELECT revision::text FROM es_streams WHERE stream = v_taken);
-        END IF;
-        SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_offset
-          FROM es_events e WHERE e.position >= v_base AND e.position < v_base + 65536;
-        IF v_offset + n > 65536 THEN
-          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
         END IF;
         INSERT INTO es_events (position, event_id, stream, stream_revision, category, type,
                                schema_version, data, metadata, occurred_on)
@@ -158,6 +181,7 @@ export class EventStore1732500000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION es_append_new_streams`);
     await q.query(`DROP FUNCTION es_append`);
+    await q.query(`DROP FUNCTION es_next_offset`);
     await q.query(`DROP TABLE es_events`);
     await q.query(`DROP FUNCTION es_refuse_change`);
     await q.query(`DROP TABLE es_streams`);

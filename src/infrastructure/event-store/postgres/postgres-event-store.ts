@@ -50,6 +50,9 @@ const EVENT_COLUMNS = `position, event_id, stream, stream_revision, type, schema
 const SAFE_BOUND = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536`;
 
 const APPENDED_CHANNEL = 'es_appended';
+/** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_APPEND_ATTEMPTS = 10;
 
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
 export class PostgresEventStore extends EventStore {
@@ -62,7 +65,11 @@ export class PostgresEventStore extends EventStore {
 
   constructor(options: PostgresEventStoreOptions) {
     super();
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+    });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
@@ -82,23 +89,41 @@ export class PostgresEventStore extends EventStore {
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) throw new EventStoreUsageError('nothing to append: no streams given');
     for (const a of appends) validateAppend(a.stream, a.events, a.expectedRevision);
-    const client = await this.connect();
-    const single = appends.length === 1;
-    try {
-      let results: AppendResult[];
-      if (!single && appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
-        results = await appendNewStreams(client, appends);
-      } else {
-        if (!single) await client.query('BEGIN');
-        results = [];
-        for (const append of appends) results.push(await appendOne(client, append));
-        if (!single) await client.query('COMMIT');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await this.appendOnce(appends);
+        this.announce();
+        return results;
+      } catch (error) {
+        // A transaction older than a stream's last writer, or a deadlock: nothing was
+        // written, and a new transaction (with a new id) will go through.
+        if (!isPgError(error) || !RETRYABLE.has(error.code ?? '') || attempt >= MAX_APPEND_ATTEMPTS) {
+          throw translateError(error, appends);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
-      this.announce();
+    }
+  }
+
+  private async appendOnce(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const client = await this.connect();
+    try {
+      if (appends.length === 1) return [await appendOne(client, appends[0]!)];
+      if (appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
+        return await appendNewStreams(client, appends);
+      }
+      // Streams are locked in name order, so that two multi-stream appends cannot deadlock.
+      const order = appends.map((_, i) => i).sort((a, b) => (appends[a]!.stream < appends[b]!.stream ? -1 : 1));
+      const results = new Array<AppendResult>(appends.length);
+      await client.query('BEGIN');
+      try {
+        for (const i of order) results[i] = await appendOne(client, appends[i]!);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
       return results;
-    } catch (error) {
-      if (!single) await client.query('ROLLBACK').catch(() => undefined);
-      throw translateError(error, appends);
     } finally {
       client.release();
     }
@@ -297,8 +322,12 @@ function isPgError(error: unknown): error is PgError {
 }
 
 function translateError(error: unknown, appends: readonly StreamAppend[]): Error {
+  if (error instanceof EventStoreUsageError || error instanceof EventStoreUnavailableError) return error;
   if (!isPgError(error)) {
-    return error instanceof Error ? error : new Error(String(error));
+    return new EventStoreUnavailableError(
+      `the PostgreSQL event store failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (error.code === 'EV409') {
     const stream = /stream (\S+) is not/.exec(error.message)?.[1] ?? '';
@@ -317,7 +346,8 @@ function translateError(error: unknown, appends: readonly StreamAppend[]): Error
 /** Catch-up then live: reads in batches, then waits for a notification or the poll interval. */
 class PostgresLogSubscription implements LogSubscription {
   private closed = false;
-  private readonly wakeClosed: Array<() => void> = [];
+  /** Ends the wait in progress, if any; replaced by every new wait. */
+  private wakeWaiting: (() => void) | null = null;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -347,7 +377,7 @@ class PostgresLogSubscription implements LogSubscription {
       const woken = await this.notifier.waitForChange(
         generation,
         quickRetry ? Math.min(25, this.pollIntervalMs) : this.pollIntervalMs,
-        (wake) => this.wakeClosed.push(wake),
+        (wake) => (this.wakeWaiting = wake),
       );
       quickRetry = woken;
     }
@@ -356,7 +386,8 @@ class PostgresLogSubscription implements LogSubscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeClosed.splice(0).forEach((wake) => wake());
+    this.wakeWaiting?.();
+    this.wakeWaiting = null;
     this.onClose(this);
   }
 }
