@@ -200,6 +200,21 @@ describe('organisation projections', () => {
     }
   });
 
+  it('moves a unit recorded after its parent\'s merger, dated before it, on to the merger\'s target', async () => {
+    const log = new Log();
+    const [p, a, b, c] = Array.from({ length: 4 }, () => randomUUID());
+    const est = (unitId: string, kind: string, level: string, parentId: string | null, on: string) =>
+      log.add(`orgUnit-${unitId}`, { type: 'OrgUnitEstablished', data: { unitId, code: 'U', name: 'U', kind: kind as never, level: level as never, parentId, establishedOn: on } });
+    est(p!, 'provincial_federation', 'provincial', null, '2000-01-01');
+    est(a!, 'district_federation', 'district', p!, '2000-01-01');
+    est(b!, 'district_federation', 'district', p!, '2000-01-01');
+    log.add(`orgUnit-${a}`, { type: 'OrgUnitMerged', data: { unitId: a!, intoUnitId: b!, effectiveOn: '2025-06-01' } });
+    est(c!, 'grassroots_union', 'grassroots', a!, '2024-01-01');
+    await apply(log.events);
+    expect(await unitOn(c!, '2024-06-01')).toMatchObject({ parent_id: a });
+    expect(await unitOn(c!, '2025-07-01')).toMatchObject({ parent_id: b });
+  });
+
   it('ignores events applied a second time, alone or in a replayed batch', async () => {
     const s = scenario();
     await apply(s.log.events);

@@ -150,18 +150,24 @@ async function addDeltas(m: EntityManager, deltas: readonly Delta[]): Promise<vo
     const next: Delta[] = [];
     for (const d of pending) {
       const end = ends.get(d.unitId);
-      if (!end || end.endedOn <= d.onDate) continue;
-      all.push({ unitId: d.unitId, onDate: end.endedOn, delta: -d.delta });
-      if (end.mergedInto) next.push({ unitId: end.mergedInto, onDate: end.endedOn, delta: d.delta });
+      if (!end) continue;
+      // A change dated after the unit ended (two commands racing) moves on at once.
+      const at = end.endedOn > d.onDate ? end.endedOn : d.onDate;
+      all.push({ unitId: d.unitId, onDate: at, delta: -d.delta });
+      if (end.mergedInto) next.push({ unitId: end.mergedInto, onDate: at, delta: d.delta });
     }
     pending = next;
   }
+  await insertDeltas(m, all);
+}
+
+async function insertDeltas(m: EntityManager, deltas: readonly Delta[]): Promise<void> {
   await m.query(
     `INSERT INTO unit_member_deltas (unit_id, on_date, delta)
      SELECT unit_id, on_date, sum(delta) FROM unnest($1::uuid[], $2::date[], $3::int[]) AS u(unit_id, on_date, delta)
       GROUP BY unit_id, on_date
      ON CONFLICT (unit_id, on_date) DO UPDATE SET delta = unit_member_deltas.delta + excluded.delta`,
-    [all.map((d) => d.unitId), all.map((d) => d.onDate), all.map((d) => d.delta)],
+    [deltas.map((d) => d.unitId), deltas.map((d) => d.onDate), deltas.map((d) => d.delta)],
   );
 }
 
@@ -175,10 +181,11 @@ async function followUnitEnds(m: EntityManager, memberId: string | null, unitId:
   let since = from;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const end = (await unitEnds(m, [current])).get(current);
-    if (!end || end.endedOn <= since) return;
-    if (memberId === null) await splitAt(m, 'member_versions', current, end.endedOn, 'unit_id');
-    else await splitAt(m, 'member_versions', memberId, end.endedOn);
-    const params = [current, end.endedOn, pos, end.mergedInto, ...(memberId === null ? [] : [memberId])];
+    if (!end) return;
+    const at = end.endedOn > since ? end.endedOn : since;
+    if (memberId === null) await splitAt(m, 'member_versions', current, at, 'unit_id');
+    else await splitAt(m, 'member_versions', memberId, at);
+    const params = [current, at, pos, end.mergedInto, ...(memberId === null ? [] : [memberId])];
     if (end.mergedInto === null) {
       await m.query(
         `UPDATE member_versions SET status = 'unit_terminated', position = $3
@@ -189,7 +196,7 @@ async function followUnitEnds(m: EntityManager, memberId: string | null, unitId:
     }
     await m.query(`UPDATE member_versions SET unit_id = $4, position = $3 WHERE unit_id = $1 AND valid_from >= $2 ${member}`, params);
     current = end.mergedInto;
-    since = end.endedOn;
+    since = at;
   }
 }
 
@@ -230,10 +237,11 @@ async function endUnit(m: EntityManager, unitId: string, intoUnitId: string | nu
      ON CONFLICT (unit_id) DO UPDATE SET ended_on = excluded.ended_on, merged_into = excluded.merged_into`,
     [unitId, date, intoUnitId],
   );
-  const moved: Delta[] = [{ unitId, onDate: date, delta: -total }];
+  await insertDeltas(m, [{ unitId, onDate: date, delta: -total }]);
   if (intoUnitId) {
-    moved.push({ unitId: intoUnitId, onDate: date, delta: total });
-    for (const l of later) moved.push({ unitId: intoUnitId, onDate: l.on_date, delta: l.delta });
+    await addDeltas(m, [
+      { unitId: intoUnitId, onDate: date, delta: total },
+      ...later.map((l) => ({ unitId: intoUnitId, onDate: l.on_date, delta: l.delta })),
+    ]);
   }
-  await addDeltas(m, moved);
 }

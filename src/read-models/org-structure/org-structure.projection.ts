@@ -37,12 +37,14 @@ export class OrgStructureProjection implements Projection {
            VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $2, $8) ON CONFLICT DO NOTHING`,
           [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
         );
+        if (d.parentId) await followParentMergers(m, d.unitId, d.parentId, d.establishedOn, pos);
         return;
       }
       case 'OrgUnitRenamed':
         return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
       case 'OrgUnitTransferred':
-        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
+        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
+        return followParentMergers(m, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
       case 'OrgUnitTerminated':
         return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
       case 'OrgUnitMerged': {
@@ -103,6 +105,32 @@ export async function splitAt(
      INSERT INTO ${table} (valid_from, valid_to, ${copy}) SELECT $2::date, valid_to, ${copy} FROM old`,
     [value, date],
   );
+}
+
+/**
+ * A unit placed under `parentId` from `from` on, where that parent's merger was recorded
+ * earlier, moves on with the parent's other children to the merger's target (and along the
+ * target's own merger, if any).
+ */
+async function followParentMergers(m: EntityManager, unitId: string, parentId: string, from: string, pos: string): Promise<void> {
+  let parent = parentId;
+  let since = from;
+  for (let hop = 0; hop < 32; hop++) {
+    const [merger]: { ended_on: string; merged_into: string }[] = await m.query(
+      `SELECT to_char(valid_from, 'YYYY-MM-DD') AS ended_on, merged_into FROM org_unit_versions
+        WHERE unit_id = $1 AND status = 'merged' ORDER BY valid_from LIMIT 1`,
+      [parent],
+    );
+    if (!merger) return;
+    const at = merger.ended_on > since ? merger.ended_on : since;
+    await splitAt(m, 'org_unit_versions', unitId, at);
+    await m.query(
+      `UPDATE org_unit_versions SET parent_id = $3, position = $4 WHERE unit_id = $1 AND parent_id = $2 AND valid_from >= $5`,
+      [unitId, parent, merger.merged_into, pos, at],
+    );
+    parent = merger.merged_into;
+    since = at;
+  }
 }
 
 async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<void> {

@@ -53,6 +53,8 @@ const APPENDED_CHANNEL = 'es_appended';
 /** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_APPEND_ATTEMPTS = 10;
+/** Advisory lock class ('ES') under which multi-stream appends take their streams. */
+const STREAM_LOCK_CLASS = 0x4553;
 
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
 export class PostgresEventStore extends EventStore {
@@ -112,12 +114,17 @@ export class PostgresEventStore extends EventStore {
       if (appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
         return await appendNewStreams(client, appends);
       }
-      // Streams are locked in name order, so that two multi-stream appends cannot deadlock.
-      const order = appends.map((_, i) => i).sort((a, b) => (appends[a]!.stream < appends[b]!.stream ? -1 : 1));
-      const results = new Array<AppendResult>(appends.length);
+      const results: AppendResult[] = [];
       await client.query('BEGIN');
       try {
-        for (const i of order) results[i] = await appendOne(client, appends[i]!);
+        // Take the streams in name order first, so that two multi-stream appends naming the
+        // same streams in different orders queue instead of deadlocking; then append in the
+        // caller's order, which is the order of the events in the log.
+        await client.query(
+          `SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(s)) FROM (SELECT DISTINCT unnest($1::text[]) AS s ORDER BY 1) t`,
+          [appends.map((a) => a.stream)],
+        );
+        for (const append of appends) results.push(await appendOne(client, append));
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

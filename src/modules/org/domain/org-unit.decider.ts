@@ -256,6 +256,15 @@ function merge(command: MergeOrgUnit, state: ExistingOrgUnit, context: OrgUnitCo
   if (!isActiveOn(target, date)) {
     throw new RuleViolation('org_unit.target_not_active', `org unit ${command.intoUnitId} is not active on ${date}`, 'intoUnitId');
   }
+  if (target.end !== null) {
+    // Merging into a unit that itself ceases later would leave the merged members and
+    // children in a unit that ends; and two mergers into each other would make a cycle.
+    throw new RuleViolation(
+      'org_unit.target_ends',
+      `org unit ${command.intoUnitId} was ${target.end.kind} on ${target.end.on}; merge into the unit that continues`,
+      'intoUnitId',
+    );
+  }
   if (target.level !== state.level) {
     throw new RuleViolation(
       'org_unit.merge_across_levels',

@@ -399,6 +399,16 @@ describe('MergeOrgUnit', () => {
     given(provinceA).when(merge(UNKNOWN), NO_CONTEXT).thenThrows(RuleViolation, 'org_unit.unknown_unit', 'intoUnitId');
   });
 
+  it('refuses a target that itself ceases later (no merger cycles, no merging into a unit that ends)', () => {
+    // B merges into A on 2025-06-01 (recorded); A into B on 2025-03-01 would make a cycle.
+    given(provinceA)
+      .when(merge(PROVINCE_B, '2025-03-01'), relatedTo([...provinceB, merged(PROVINCE_B, PROVINCE_A, '2025-06-01')]))
+      .thenThrows(RuleViolation, 'org_unit.target_ends', 'intoUnitId');
+    given(provinceA)
+      .when(merge(PROVINCE_B, '2025-03-01'), relatedTo([...provinceB, terminated(PROVINCE_B, '2025-12-31')]))
+      .thenThrows(RuleViolation, 'org_unit.target_ends', 'intoUnitId');
+  });
+
   it('refuses merging a unit that was already merged', () => {
     given([...provinceA, merged(PROVINCE_A, PROVINCE_B, '2025-07-01')])
       .when(merge(PROVINCE_B, '2025-08-01'), relatedTo(provinceB))
