@@ -107,7 +107,7 @@ describe('the service across restarts, instances and rebuilds', () => {
     const startedBefore = (await projections(app))['membership']!.rebuildStartedAt;
 
     await api(app).post('/admin/projections/membership/rebuild').expect(202);
-    await api(app).post('/admin/projections/nonexistent/rebuild').expect(400);
+    await api(app).post('/admin/projections/nonexistent/rebuild').expect(404);
     await until(
       () => projections(app),
       (p) => p['membership']!.rebuildStartedAt !== startedBefore && BigInt(p['membership']!.position) >= BigInt(member.position),

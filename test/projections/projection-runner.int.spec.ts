@@ -108,6 +108,10 @@ describe('projection runner', () => {
     projection.failOn = events[3]!.id;
     run(projection);
     await waitUntil(() => logs.some((l) => l.includes(name) && l.includes('simulated crash')));
+    await waitUntil(async () => {
+      const [r]: { last_error: string | null }[] = await ds.query(`SELECT last_error FROM projection_checkpoints WHERE projection = $1`, [name]);
+      return r?.last_error?.includes('simulated crash') ?? false;
+    });
     // The failed batch wrote events 100..103 then threw: nothing of it may remain.
     expect(await ledger(name)).toEqual([]);
     const [cp]: { position: string }[] = await ds.query(`SELECT position FROM projection_checkpoints WHERE projection = $1`, [name]);
@@ -117,6 +121,8 @@ describe('projection runner', () => {
     const head = await store.headPosition();
     await progress.waitFor([name], head, 10000);
     expect(await ledger(name)).toEqual([100, 101, 102, 103, 104]);
+    const [cleared]: { last_error: string | null }[] = await ds.query(`SELECT last_error FROM projection_checkpoints WHERE projection = $1`, [name]);
+    expect(cleared!.last_error).toBeNull();
   });
 
   it('runs a projection on one instance only, and another takes over when the first dies', async () => {

@@ -28,8 +28,10 @@ export interface StoredResponse {
 
 export type IdempotencyStart = { readonly kind: 'execute' } | { readonly kind: 'replay'; readonly response: StoredResponse };
 
-/** After this long, a pending record is taken to be from a crashed attempt and taken over. */
+/** After this long without a heartbeat, a pending record is taken to be from a crashed attempt. */
 const LEASE_SECONDS = 30;
+/** How often a running command renews its reservation. */
+export const HEARTBEAT_MS = 10_000;
 
 /**
  * Idempotency records of commands, shared by every instance: a key is reserved before the
@@ -63,6 +65,14 @@ export class IdempotencyStore {
     );
     if (taken[1] !== 1) throw new IdempotencyInProgressError(key);
     return { kind: 'execute' };
+  }
+
+  /** Keeps a running command's reservation fresh, so that it is not taken for a crashed one. */
+  async touch(scope: string, key: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE command_idempotency SET updated_at = now() WHERE scope = $1 AND key = $2 AND state = 'pending'`,
+      [scope, key],
+    );
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {

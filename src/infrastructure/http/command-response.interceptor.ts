@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { CommandResult } from '../commands/command-context.js';
-import { IdempotencyStore, type StoredResponse } from '../commands/idempotency.js';
+import { HEARTBEAT_MS, IdempotencyStore, type StoredResponse } from '../commands/idempotency.js';
 import { actorOf, type ContextualRequest, idempotencyKeyOf, requestHashOf } from './request-context.js';
 
 export type CommandResponseBody =
@@ -42,6 +42,7 @@ export class CommandResponseInterceptor implements NestInterceptor {
       res.setHeader('Idempotent-Replayed', 'true');
       return start.response.body;
     }
+    const heartbeat = setInterval(() => void this.idempotency.touch(scope, key).catch(() => undefined), HEARTBEAT_MS);
     try {
       const body = this.respond(res, await lastValueFrom(next.handle()));
       const etag = res.getHeader('ETag');
@@ -51,6 +52,8 @@ export class CommandResponseInterceptor implements NestInterceptor {
     } catch (error) {
       await this.idempotency.release(scope, key).catch(() => undefined);
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

@@ -32,6 +32,8 @@ function simple(name: string, test: (v: unknown) => boolean, message: string) {
 }
 
 export const IsBusinessDate = simple('isBusinessDate', isBusinessDate, 'must be a date written YYYY-MM-DD');
+/** Text with something in it besides white space. */
+export const IsNotBlank = simple('isNotBlank', (v) => typeof v === 'string' && v.trim().length > 0, 'must not be blank');
 export const IsId = simple('isId', isUuid, 'must be a UUID');
 
 /** Validates a UUID path parameter, naming it when malformed. */

@@ -84,6 +84,13 @@ export class ProjectionRunner {
         failures += 1;
         const delay = Math.min(30000, 250 * 2 ** Math.min(failures, 7));
         this.options.log('error', `projection ${this.projection.name} failed, retrying in ${delay} ms: ${describe(error)}`);
+        // Shown by /health and /admin/projections until a batch goes through again.
+        await this.dataSource
+          .query(`UPDATE projection_checkpoints SET last_error = $2, last_error_at = now() WHERE projection = $1`, [
+            this.projection.name,
+            describe(error).slice(0, 2000),
+          ])
+          .catch(() => undefined);
         await this.sleep(delay);
       } finally {
         if (locked) {
@@ -142,7 +149,8 @@ export class ProjectionRunner {
       if (batch.events.length > 0) await this.projection.apply(batch.events, runner.manager);
       const moved: [unknown[], number] = await runner.query(
         `UPDATE projection_checkpoints
-            SET position = $2, log_cursor = $3, events_applied = events_applied + $4, updated_at = now()
+            SET position = $2, log_cursor = $3, events_applied = events_applied + $4, updated_at = now(),
+                last_error = NULL, last_error_at = NULL
           WHERE projection = $1 AND log_cursor IS NOT DISTINCT FROM $5`,
         [this.projection.name, this.store.positionOfCursor(batch.checkpoint).toString(), batch.checkpoint, batch.events.length, previous],
       );

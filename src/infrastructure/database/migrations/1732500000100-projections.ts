@@ -13,6 +13,8 @@ export class Projections1732500000100 implements MigrationInterface {
         events_applied       bigint      NOT NULL DEFAULT 0,
         rebuild_requested_at timestamptz,
         rebuild_started_at   timestamptz,
+        last_error           text,
+        last_error_at        timestamptz,
         updated_at           timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Length } from 'class-validator';
-import { IsBusinessDate, IsId } from '../../../infrastructure/http/validators.js';
+import { IsBusinessDate, IsId, IsNotBlank } from '../../../infrastructure/http/validators.js';
 
 export class EnrolMemberRequest {
   @IsOptional()
@@ -10,10 +10,12 @@ export class EnrolMemberRequest {
   unitId!: string;
 
   @IsString()
+  @IsNotBlank()
   @Length(1, 200)
   fullName!: string;
 
   @IsString()
+  @IsNotBlank()
   @Length(1, 64)
   memberCode!: string;
 

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { ORG_UNIT_KINDS, type OrgUnitKind } from '../../../events/org/org-unit-events.js';
-import { IsBusinessDate, IsId } from '../../../infrastructure/http/validators.js';
+import { IsBusinessDate, IsId, IsNotBlank } from '../../../infrastructure/http/validators.js';
 
 export class EstablishOrgUnitRequest {
   @IsOptional()
@@ -8,10 +8,12 @@ export class EstablishOrgUnitRequest {
   unitId?: string;
 
   @IsString()
+  @IsNotBlank()
   @Length(1, 64)
   code!: string;
 
   @IsString()
+  @IsNotBlank()
   @Length(1, 300)
   name!: string;
 

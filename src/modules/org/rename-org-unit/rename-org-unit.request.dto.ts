@@ -1,8 +1,9 @@
 import { IsString, Length } from 'class-validator';
-import { IsBusinessDate } from '../../../infrastructure/http/validators.js';
+import { IsBusinessDate, IsNotBlank } from '../../../infrastructure/http/validators.js';
 
 export class RenameOrgUnitRequest {
   @IsString()
+  @IsNotBlank()
   @Length(1, 300)
   name!: string;
 
