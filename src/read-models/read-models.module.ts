@@ -1,9 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventStore } from '../infrastructure/event-store/event-store.port.js';
+import { ProjectionProgress } from '../infrastructure/projections/projection-progress.js';
 import { ProjectionsService } from '../infrastructure/projections/projections.service.js';
+import { OrgUnitDependents } from '../shared/org-unit-dependents.port.js';
+import { OrgStructureDependents } from './org-structure/org-unit-dependents.js';
 import { MembersController } from './membership/members.controller.js';
 import { GetMemberHandler } from './membership/member.queries.js';
 import { MembershipProjection } from './membership/membership.projection.js';
@@ -15,6 +18,8 @@ import { ProjectionsController } from './projections.controller.js';
 /** Every projection the service runs, in one list. */
 export const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
 
+/** Global so that commands reach the OrgUnitDependents port without importing the read side. */
+@Global()
 @Module({
   imports: [CqrsModule],
   controllers: [OrgUnitsController, MembersController, ProjectionsController],
@@ -29,10 +34,15 @@ export const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new Membersh
         }),
       inject: [DataSource, EventStore, AppConfig],
     },
+    {
+      provide: OrgUnitDependents,
+      useFactory: (ds: DataSource, store: EventStore, progress: ProjectionProgress) => new OrgStructureDependents(ds, store, progress),
+      inject: [DataSource, EventStore, ProjectionProgress],
+    },
     GetOrgUnitHandler,
     ListChildUnitsHandler,
     GetMemberHandler,
   ],
-  exports: [ProjectionsService],
+  exports: [ProjectionsService, OrgUnitDependents],
 })
 export class ReadModelsModule {}

@@ -55,4 +55,24 @@ describe('organisation through HTTP', () => {
     expect(event!.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(event!.metadata.requestHash).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('refuses to terminate a unit while units are recorded under it on or after the date', async () => {
+    const province = await establish(app, { name: 'LĐLĐ tỉnh Thái Nguyên', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+    const district = await establish(app, { name: 'LĐLĐ huyện Chợ Mới', kind: 'district_federation', parentId: province.id, establishedOn: '2000-01-01' });
+    const school = await establish(app, { name: 'CĐCS Trường E', kind: 'grassroots_union', parentId: district.id, establishedOn: '2001-01-01' });
+
+    const refused = await api(app).post(`/org-units/${district.id}/terminate`).send({ effectiveOn: '2025-07-01', reason: 'district level abolished' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('org_unit.has_children');
+    expect(refused.body.detail).toContain(school.id);
+
+    await api(app).post(`/org-units/${school.id}/transfer`).send({ newParentId: province.id, effectiveOn: '2025-07-01' }).expect(200);
+    // Terminating on an earlier date would leave the school under a terminated unit in between.
+    const early = await api(app).post(`/org-units/${district.id}/terminate`).send({ effectiveOn: '2025-01-01', reason: 'abolished' });
+    expect(early.status).toBe(422);
+    const done = await api(app).post(`/org-units/${district.id}/terminate`).send({ effectiveOn: '2025-07-01', reason: 'district level abolished' });
+    expect(done.status).toBe(200);
+    const view = await api(app).get(`/org-units/${district.id}`).query({ asOf: '2025-07-01', minPosition: done.body.position }).expect(200);
+    expect(view.body.status).toBe('terminated');
+  });
 });

@@ -153,6 +153,8 @@ export type OrgUnitCommand = EstablishOrgUnit | RenameOrgUnit | TransferOrgUnit 
 export interface OrgUnitContext {
   readonly related: OrgUnitState;
   readonly relatedAncestorIds: readonly string[];
+  /** For a termination: the units recorded as children on or after its date. */
+  readonly childIds?: readonly string[];
 }
 
 export const NO_CONTEXT: OrgUnitContext = { related: { exists: false }, relatedAncestorIds: [] };
@@ -189,8 +191,17 @@ export function decideOrgUnit(command: OrgUnitCommand, state: OrgUnitState, cont
       return transfer(command, state, context);
     case 'MergeOrgUnit':
       return merge(command, state, context);
-    case 'TerminateOrgUnit':
+    case 'TerminateOrgUnit': {
+      const children = context.childIds ?? [];
+      if (children.length > 0) {
+        throw new RuleViolation(
+          'org_unit.has_children',
+          `org unit ${state.unitId} has ${children.length} child unit(s) on or after ${date} (${children.slice(0, 5).join(', ')}${children.length > 5 ? ', …' : ''}); transfer or merge them first`,
+          'effectiveOn',
+        );
+      }
       return [{ type: 'OrgUnitTerminated', data: { unitId: state.unitId, effectiveOn: date, reason: command.reason } }];
+    }
     default: {
       const unreachable: never = command;
       return unreachable;

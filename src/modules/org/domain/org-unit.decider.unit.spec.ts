@@ -429,6 +429,12 @@ describe('TerminateOrgUnit', () => {
     given(districtA).when(terminate('2025-07-01')).then([terminated(DISTRICT_A, '2025-07-01', 'district level abolished')]);
   });
 
+  it('refuses terminating a unit with child units on or after the date, naming them', () => {
+    given(districtA)
+      .when(terminate('2025-07-01'), { ...NO_CONTEXT, childIds: ['11111111-1111-4111-8111-111111111111'] })
+      .thenThrows(RuleViolation, 'org_unit.has_children', 'effectiveOn');
+  });
+
   it('refuses terminating twice', () => {
     given([...districtA, terminated(DISTRICT_A, '2025-07-01')])
       .when(terminate('2025-08-01'))
