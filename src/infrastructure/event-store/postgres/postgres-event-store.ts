@@ -210,10 +210,9 @@ export class PostgresEventStore extends EventStore {
   }
 
   async headPosition(): Promise<bigint> {
-    const rows = await this.query<{ head: string }>(
-      `SELECT coalesce(max(position), 0) AS head FROM es_events WHERE position < ${SAFE_BOUND}`,
-      [],
-    );
+    // Every committed event counts, including those readers still hold back behind an open
+    // transaction: waiting for the head means waiting for all of them.
+    const rows = await this.query<{ head: string }>(`SELECT coalesce(max(position), 0) AS head FROM es_events`, []);
     return BigInt(rows[0]!.head);
   }
 
