@@ -1,7 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { InfrastructureModule, type InfrastructureOptions } from './infrastructure/infrastructure.module.js';
-import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filter.js';
 import { OperationsModule } from './modules/operations/operations.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ReadModelsModule } from './read-models/read-models.module.js';
@@ -12,7 +10,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [InfrastructureModule.forRoot(options), OrgModule, ReadModelsModule, OperationsModule],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }
 }
