@@ -1,35 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { api, code, establish, startTestApp, type TestApp } from '../support/test-app.js';
-
-interface FieldError {
-  field: string;
-  message: string;
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Invalid request',
-  404: 'Not found',
-  409: 'Conflict',
-  412: 'Precondition failed',
-  422: 'Not allowed by the rules',
-  503: 'Service unavailable',
-};
+import { expectProblem, type FieldError } from '../support/problems.js';
+import { api, code, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** An RFC 9457 answer: content type, type/title/status/detail, and the code. */
-function expectProblem(res: Response, status: number, problemCode: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { code: problemCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.type).toBe(`urn:problem:${problemCode}`);
-  expect(res.body.title).toBe(TITLES[status]);
-  expect(res.body.status).toBe(status);
-  expect(typeof res.body.detail).toBe('string');
-  expect(res.body.detail.length).toBeGreaterThan(0);
-}
 
 const fieldsOf = (res: Response): Set<string> => new Set((res.body.errors as FieldError[]).map((e) => e.field));
 
@@ -40,17 +15,8 @@ function expect400(res: Response, fields: readonly string[]): void {
 }
 
 describe('HTTP conventions of the organisation routes', () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  let app!: TestApp;
+  useTestApp((started) => (app = started));
 
   const province = <T extends object = {}>(extra: T = {} as T) => ({
     code: code('P'),

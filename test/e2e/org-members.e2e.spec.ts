@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Response } from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { api, code, enrol, establish, startTestApp, type Created, type TestApp } from '../support/test-app.js';
-
-interface FieldError {
-  field: string;
-  message: string;
-}
+import { describe, expect, it } from '@jest/globals';
+import { expectProblem, type FieldError } from '../support/problems.js';
+import { api, code, enrol, establish, type Created, type TestApp, useTestApp } from '../support/test-app.js';
 
 interface MemberView {
   memberId: string;
@@ -21,30 +15,9 @@ interface MemberView {
   position: string;
 }
 
-const TITLES: Record<number, string> = { 400: 'Invalid request', 404: 'Not found', 422: 'Not allowed by the rules' };
-
-function expectProblem(res: Response, status: number, problemCode: string, fields?: readonly string[]): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { code: problemCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.type).toBe(`urn:problem:${problemCode}`);
-  expect(res.body.title).toBe(TITLES[status]);
-  expect(res.body.status).toBe(status);
-  expect(typeof res.body.detail).toBe('string');
-  if (fields) expect((res.body.errors as FieldError[]).map((e) => e.field)).toEqual(fields);
-}
-
 describe('members through HTTP', () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  let app!: TestApp;
+  useTestApp((started) => (app = started));
 
   const memberAt = (id: string, asOf: string, minPosition: string) => api(app).get(`/members/${id}`).query({ asOf, minPosition });
 

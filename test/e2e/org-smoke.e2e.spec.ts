@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { api, enrol, establish, startTestApp, type TestApp } from '../support/test-app.js';
+import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('organisation through HTTP', () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  let app!: TestApp;
+  useTestApp((started) => (app = started));
 
   it('answers the hierarchy as it stood on a date after a later transfer', async () => {
     const province = await establish(app, { name: 'LĐLĐ tỉnh Bình Thuận', kind: 'provincial_federation', establishedOn: '2000-01-01' });

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Response } from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { api, code, enrol, establish, startTestApp, type Created, type TestApp } from '../support/test-app.js';
-
-interface FieldError {
-  field: string;
-  message: string;
-}
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { expectProblem, type FieldError } from '../support/problems.js';
+import { api, code, enrol, establish, type Created, type TestApp, useTestApp } from '../support/test-app.js';
 
 interface UnitSummary {
   unitId: string;
@@ -22,35 +16,9 @@ interface UnitSummary {
   members: { direct: number; subtree: number };
 }
 
-const TITLES: Record<number, string> = { 400: 'Invalid request', 404: 'Not found', 422: 'Not allowed by the rules' };
-
-/** An RFC 9457 answer with this status and code, naming exactly these fields (in order). */
-function expectProblem(res: Response, status: number, problemCode: string, fields?: readonly string[]): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { code: problemCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body.type).toBe(`urn:problem:${problemCode}`);
-  expect(res.body.title).toBe(TITLES[status]);
-  expect(res.body.status).toBe(status);
-  expect(typeof res.body.detail).toBe('string');
-  expect(res.body.detail.length).toBeGreaterThan(0);
-  if (fields) {
-    expect((res.body.errors as FieldError[]).map((e) => e.field)).toEqual(fields);
-    for (const e of res.body.errors as FieldError[]) expect(e.message.length).toBeGreaterThan(0);
-  }
-}
-
 describe('org units through HTTP', () => {
-  let db: TestDatabase;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  let app!: TestApp;
+  useTestApp((started) => (app = started));
 
   // ---- helpers bound to the app ------------------------------------------------------
   const unitAt = (id: string, asOf: string, minPosition?: string) =>

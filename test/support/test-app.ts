@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from '@jest/globals';
 import request from 'supertest';
 type App = Parameters<typeof request>[0];
 import { createService, type RunningService } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/app-config.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {
   readonly service: RunningService;
@@ -28,6 +30,21 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
 }
 
 export const api = (app: TestApp) => request(app.http);
+
+/** A test file's own database and app, started before its tests and dropped after them. */
+export function useTestApp(onStart: (app: TestApp) => void): void {
+  let db: TestDatabase | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestApp(db.url);
+    onStart(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+}
 
 /** A unit code unique to this test run. */
 export const code = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;

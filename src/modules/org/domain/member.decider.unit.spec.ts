@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { MemberEvent } from '../../../events/org/member-events.js';
 import type { OrgUnitEvent, OrgUnitKind } from '../../../events/org/org-unit-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
@@ -66,34 +67,10 @@ const left = (unitId: string, effectiveOn: string, reason = 'retired'): MemberEv
 });
 
 // ---- given / when / then ---------------------------------------------------
-type ErrorClass = typeof RuleViolation | typeof NotFound;
 
 const fold = (events: readonly MemberEvent[]): MemberState => events.reduce(evolveMember, initialMemberState());
 
-function given(events: readonly MemberEvent[]) {
-  return {
-    when(command: MemberCommand, context: MemberContext) {
-      const act = (): MemberEvent[] => decideMember(command, fold(events), context);
-      return {
-        then(expected: readonly MemberEvent[]): void {
-          expect(act()).toEqual(expected);
-        },
-        thenThrows(errorClass: ErrorClass, code: string, field?: string): void {
-          let caught: unknown;
-          try {
-            act();
-          } catch (error) {
-            caught = error;
-          }
-          expect(caught).toBeInstanceOf(errorClass);
-          const error = caught as { code?: unknown; field?: unknown };
-          expect(error.code).toBe(code);
-          expect(error.field).toBe(field);
-        },
-      };
-    },
-  };
-}
+const given = deciderSpec(fold, decideMember);
 
 // ---- enrol -------------------------------------------------------------------
 describe('EnrolMember', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { OrgLevel, OrgUnitEvent, OrgUnitKind } from '../../../events/org/org-unit-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 import {
@@ -26,7 +27,6 @@ const GRASSROOTS_B = '00000000-0000-4000-8000-000000000007';
 const UNKNOWN = '00000000-0000-4000-8000-0000000000ff';
 
 // ---- given / when / then ---------------------------------------------------
-type ErrorClass = typeof RuleViolation | typeof NotFound;
 
 const fold = (events: readonly OrgUnitEvent[]): OrgUnitState => events.reduce(evolveOrgUnit, initialOrgUnitState());
 
@@ -42,30 +42,10 @@ const relatedTo = (events: readonly OrgUnitEvent[], relatedAncestorIds: readonly
   relatedAncestorIds,
 });
 
-function given(events: readonly OrgUnitEvent[]) {
-  return {
-    when(command: OrgUnitCommand, context: OrgUnitContext = NO_CONTEXT) {
-      const act = (): OrgUnitEvent[] => decideOrgUnit(command, fold(events), context);
-      return {
-        then(expected: readonly OrgUnitEvent[]): void {
-          expect(act()).toEqual(expected);
-        },
-        thenThrows(errorClass: ErrorClass, code: string, field?: string): void {
-          let caught: unknown;
-          try {
-            act();
-          } catch (error) {
-            caught = error;
-          }
-          expect(caught).toBeInstanceOf(errorClass);
-          const error = caught as { code?: unknown; field?: unknown };
-          expect(error.code).toBe(code);
-          expect(error.field).toBe(field);
-        },
-      };
-    },
-  };
-}
+const givenEvents = deciderSpec(fold, decideOrgUnit);
+const given = (events: readonly OrgUnitEvent[]) => ({
+  when: (command: OrgUnitCommand, context: OrgUnitContext = NO_CONTEXT) => givenEvents(events).when(command, context),
+});
 
 // ---- event builders ----------------------------------------------------------
 const LEVEL_OF: Record<OrgUnitKind, OrgLevel> = {
