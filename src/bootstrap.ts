@@ -12,6 +12,7 @@ import { EsdbEventStore } from './infrastructure/event-store/eventstoredb/esdb-e
 import { PostgresEventStore } from './infrastructure/event-store/postgres/postgres-event-store.js';
 import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filter.js';
 import { correlationIdMiddleware } from './infrastructure/http/request-context.js';
+import { StorableTextPipe } from './infrastructure/http/storable-text.pipe.js';
 import { createValidationPipe } from './infrastructure/http/validation.js';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -57,9 +58,10 @@ export async function createService(config: AppConfig): Promise<RunningService> 
       AppModule.forRoot({ config, databaseUrl, dataSource, eventStore }),
       { logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1), bodyParser: false },
     );
-    app.useBodyParser('json', { limit: '5mb' });
+    // 10,000 members with the longest names and codes allowed fit in 12 MB.
+    app.useBodyParser('json', { limit: '12mb' });
     app.use(correlationIdMiddleware);
-    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
     app.useGlobalFilters(new ProblemDetailsFilter());
     app.disable('x-powered-by');
     app.set('etag', false);

@@ -180,13 +180,14 @@ describe('HTTP conventions of the organisation routes', () => {
       expect((await api(app).get(`/org-units/${p.id}`).query({ asOf: '2012-01-01', minPosition: second.body.position })).body.name).toBe('LĐLĐ tỉnh R3');
     });
 
-    it('accepts the revision unquoted and weak', async () => {
+    it('accepts the revision unquoted, and never matches a weak tag (strong comparison)', async () => {
       const p = await establish(app, { name: 'LĐLĐ tỉnh S', kind: 'provincial_federation', establishedOn: '2000-01-01' });
       const a = await api(app).post(`/org-units/${p.id}/rename`).set('If-Match', '0').send({ name: 'S1', effectiveOn: '2010-01-01' });
       expect(a.status).toBe(200);
       const b = await api(app).post(`/org-units/${p.id}/rename`).set('If-Match', 'W/"1"').send({ name: 'S2', effectiveOn: '2011-01-01' });
-      expect(b.status).toBe(200);
-      expect(b.body.streamRevision).toBe(2);
+      expectProblem(b, 412, 'command.precondition_failed');
+      const c = await api(app).post(`/org-units/${p.id}/rename`).set('If-Match', '"1"').send({ name: 'S2', effectiveOn: '2011-01-01' });
+      expect(c.body.streamRevision).toBe(2);
     });
 
     it('answers 412 on a stream that does not exist yet', async () => {

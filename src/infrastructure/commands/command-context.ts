@@ -28,7 +28,11 @@ export class PreconditionFailedError extends Error {
     readonly expected: bigint,
     readonly actual: bigint | null,
   ) {
-    super(`If-Match requires revision ${expected} of ${stream}, but it is at ${actual === null ? 'no revision (absent)' : actual}`);
+    super(
+      expected < 0n
+        ? `a weak If-Match tag never matches (${stream} is at ${actual === null ? 'no revision' : `revision ${actual}`})`
+        : `If-Match requires revision ${expected} of ${stream}, but it is at ${actual === null ? 'no revision (absent)' : actual}`,
+    );
     this.name = 'PreconditionFailedError';
   }
 }

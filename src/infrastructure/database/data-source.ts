@@ -12,6 +12,7 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    // A stalled database answers 503 after these, instead of holding requests forever.
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 },
   });
 }

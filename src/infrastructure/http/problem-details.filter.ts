@@ -42,6 +42,19 @@ function problem(status: number, code: string, detail: string, errors?: readonly
   };
 }
 
+const UNAVAILABLE_CODES = new Set(['57014', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
+
+/** A failure to reach the database, or a statement it cancelled on timeout. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
+    if (typeof message === 'string' && /timeout|Connection terminated/i.test(message)) return true;
+    e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The one place where errors become HTTP answers (RFC 9457 problem+json). Whatever is not
  * a known client error is a 5xx with no internals in the body.
@@ -81,6 +94,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problem(501, 'event_store.capability', error.message);
     }
     if (error instanceof HttpException) return this.fromHttpException(error);
+    if (isDatabaseUnavailable(error)) {
+      res.setHeader('Retry-After', '5');
+      return problem(503, 'database.unavailable', 'the database is unavailable or too slow; retry later');
+    }
     return problem(500, 'internal', 'the service failed to handle the request; it has been logged');
   }
 

@@ -72,6 +72,18 @@ describe('problem details', () => {
     expect(answer(new EventStoreUnavailableError('down')).headers['Retry-After']).toBe('5');
   });
 
+  it('answers 503 when the database cannot be reached or cancelled a statement on timeout', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const cancelled = Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) });
+    const stalled = new Error('Query read timeout');
+    for (const error of [refused, cancelled, stalled]) {
+      const out = answer(error);
+      expect(out.status).toBe(503);
+      expect(out.body.code).toBe('database.unavailable');
+      expect(out.headers['Retry-After']).toBe('5');
+    }
+  });
+
   it('treats a database failure as the service\'s fault, not the client\'s', () => {
     const pgError = Object.assign(new Error('could not serialize access'), { code: '40001' });
     expect(answer(pgError).status).toBe(500);

@@ -36,11 +36,15 @@ export function requestHashOf(req: Request): string {
     .digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/** Past this depth the request is refused by validation anyway; the hash need not walk it. */
+const HASH_DEPTH = 64;
+
+function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > HASH_DEPTH) return JSON.stringify(null);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -57,15 +61,19 @@ export function idempotencyKeyOf(req: Request): string | null {
   return key;
 }
 
-/** Parses `If-Match: "3"` (also unquoted or weak) into a stream revision. */
+/** A revision no stream is at: what a weak If-Match tag compares as. */
+const WEAK_NEVER_MATCHES = -1n;
+
+/** Parses `If-Match: "3"` (also unquoted) into a stream revision. */
 export function ifMatchOf(req: Request): bigint | null {
   const header = req.header('if-match');
   if (header === undefined) return null;
-  const match = /^\s*(?:W\/)?"?(\d{1,18})"?\s*$/.exec(header);
+  const match = /^\s*(W\/)?"?(\d{1,18})"?\s*$/.exec(header);
   if (!match) {
     throw new BadRequestException({ field: 'If-Match', message: 'If-Match must be a stream revision such as "3"' });
   }
-  return BigInt(match[1]!);
+  // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+  return match[1] ? WEAK_NEVER_MATCHES : BigInt(match[2]!);
 }
 
 /** The CommandContext of the current request, for a controller parameter. */

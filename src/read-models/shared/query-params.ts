@@ -41,7 +41,8 @@ export function encodeCursor(values: readonly string[]): string {
 export function decodeCursor(cursor: string, size: number): string[] | null {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === size && values.every((v) => typeof v === 'string')) return values as string[];
+    const clean = (v: unknown): boolean => typeof v === 'string' && v.length <= 300 && !v.includes('\u0000');
+    if (Array.isArray(values) && values.length === size && values.every(clean)) return values as string[];
   } catch {
     // a malformed cursor is reported by the caller
   }

@@ -71,6 +71,8 @@ export class PostgresEventStore extends EventStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+      query_timeout: 35_000,
     });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
