@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { CommandExecutor } from './commands/command-executor.js';
 import { IdempotencyStore } from './commands/idempotency.js';
+import { UnitLocks } from './commands/unit-locks.js';
 import { EventStore } from './event-store/event-store.port.js';
 import { CommandResponseInterceptor } from './http/command-response.interceptor.js';
 import { ProjectionProgress } from './projections/projection-progress.js';
@@ -31,6 +32,7 @@ export class InfrastructureModule {
           inject: [EventStore, AppConfig],
         },
         { provide: IdempotencyStore, useFactory: (ds: DataSource) => new IdempotencyStore(ds), inject: [DataSource] },
+        { provide: UnitLocks, useFactory: () => new UnitLocks(options.databaseUrl) },
         {
           provide: ProjectionProgress,
           useFactory: (ds: DataSource) => new ProjectionProgress(ds, options.databaseUrl),
@@ -38,7 +40,7 @@ export class InfrastructureModule {
         },
         CommandResponseInterceptor,
       ],
-      exports: [AppConfig, DataSource, EventStore, CommandExecutor, IdempotencyStore, ProjectionProgress, CommandResponseInterceptor],
+      exports: [AppConfig, DataSource, EventStore, CommandExecutor, IdempotencyStore, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
     };
   }
 }

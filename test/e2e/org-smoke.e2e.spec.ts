@@ -65,4 +65,20 @@ describe('organisation through HTTP', () => {
     const view = await api(app).get(`/org-units/${district.id}`).query({ asOf: '2025-07-01', minPosition: done.body.position }).expect(200);
     expect(view.body.status).toBe('terminated');
   });
+
+  it('never lets a unit be terminated while a child is placed under it at the same moment', async () => {
+    const province = await establish(app, { name: 'LĐLĐ tỉnh Lâm Đồng', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+    for (let round = 0; round < 12; round++) {
+      const commune = await establish(app, { name: `Công đoàn xã ${round}`, kind: 'commune_union', parentId: province.id, establishedOn: '2025-07-01' });
+      const [terminated, child] = await Promise.all([
+        api(app).post(`/org-units/${commune.id}/terminate`).send({ effectiveOn: '2026-02-01', reason: 'race' }),
+        api(app).post('/org-units').send({ code: `G-${round}-${commune.id.slice(0, 6)}`, name: 'CĐCS', kind: 'grassroots_union', parentId: commune.id, establishedOn: '2025-08-01' }),
+      ]);
+      // Exactly one of the two goes through; the other is refused by the rules.
+      const outcome = [terminated.status, child.status];
+      expect([[200, 422], [422, 201]]).toContainEqual(outcome);
+      const refused = outcome[0] === 422 ? terminated : child;
+      expect(['org_unit.has_children', 'org_unit.parent_terminated', 'org_unit.parent_not_active']).toContain(refused.body.code);
+    }
+  });
 });

@@ -292,6 +292,14 @@ function requireActiveParent(parent: OrgUnitState, parentId: string, date: strin
     const why = parent.end && parent.end.on <= date ? `was ${parent.end.kind} on ${parent.end.on}` : `is not established on ${date}`;
     throw new RuleViolation('org_unit.parent_not_active', `org unit ${parentId} ${why}: nothing can be placed under it`, field);
   }
+  if (parent.end?.kind === 'terminated') {
+    // Children follow a merger, but a termination would leave this unit under a terminated one.
+    throw new RuleViolation(
+      'org_unit.parent_terminated',
+      `org unit ${parentId} is terminated on ${parent.end.on}: a unit placed under it would be left under a terminated unit`,
+      field,
+    );
+  }
 }
 
 function requireHigherLevel(parent: ExistingOrgUnit, level: OrgLevel, field: string): void {

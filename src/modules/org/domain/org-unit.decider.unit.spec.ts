@@ -409,6 +409,15 @@ describe('TerminateOrgUnit', () => {
     given(districtA).when(terminate('2025-07-01')).then([terminated(DISTRICT_A, '2025-07-01', 'district level abolished')]);
   });
 
+  it('refuses placing a unit under a parent terminated later (it would be left under a terminated unit)', () => {
+    given([])
+      .when(
+        { type: 'EstablishOrgUnit', unitId: DISTRICT_A, code: 'D', name: 'D', kind: 'district_federation', parentId: PROVINCE_A, establishedOn: '2024-01-01' },
+        relatedTo([...provinceA, terminated(PROVINCE_A, '2025-07-01')]),
+      )
+      .thenThrows(RuleViolation, 'org_unit.parent_terminated', 'parentId');
+  });
+
   it('refuses terminating a unit with child units on or after the date, naming them', () => {
     given(districtA)
       .when(terminate('2025-07-01'), { ...NO_CONTEXT, childIds: ['11111111-1111-4111-8111-111111111111'] })

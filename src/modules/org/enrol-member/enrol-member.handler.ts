@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
@@ -10,18 +11,21 @@ import { EnrolMemberCommand } from './enrol-member.command.js';
 export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
   ) {}
 
   execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
-    return this.executor.execute(
-      onMember(e.memberId, async (state) =>
-        decideMember({ type: 'EnrolMember', ...e }, state, {
-          targetUnit: await this.loader.unit(e.unitId),
-          membership: { unitId: e.unitId, endedOn: null },
-        }),
+    return this.locks.withLocks([e.unitId], () =>
+      this.executor.execute(
+        onMember(e.memberId, async (state) =>
+          decideMember({ type: 'EnrolMember', ...e }, state, {
+            targetUnit: await this.loader.unit(e.unitId),
+            membership: { unitId: e.unitId, endedOn: null },
+          }),
+        ),
+        context,
       ),
-      context,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideOrgUnit, NO_CONTEXT } from '../domain/org-unit.decider.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
@@ -10,17 +11,20 @@ import { EstablishOrgUnitCommand } from './establish-org-unit.command.js';
 export class EstablishOrgUnitHandler implements ICommandHandler<EstablishOrgUnitCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
   ) {}
 
   execute(c: EstablishOrgUnitCommand): Promise<CommandResult> {
     const { unitId, code, name, kind, parentId, establishedOn } = c;
     const command = { type: 'EstablishOrgUnit', unitId, code, name, kind, parentId, establishedOn } as const;
-    return this.executor.execute(
-      onOrgUnit(c.unitId, async (state) =>
-        decideOrgUnit(command, state, c.parentId ? { related: await this.loader.unit(c.parentId), relatedAncestorIds: [] } : NO_CONTEXT),
+    return this.locks.withLocks(c.parentId ? [c.parentId] : [], () =>
+      this.executor.execute(
+        onOrgUnit(c.unitId, async (state) =>
+          decideOrgUnit(command, state, c.parentId ? { related: await this.loader.unit(c.parentId), relatedAncestorIds: [] } : NO_CONTEXT),
+        ),
+        c.context,
       ),
-      c.context,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { memberStream } from '../../../events/org/member-events.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { WrongExpectedRevisionError } from '../../../infrastructure/event-store/event-store.errors.js';
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { RuleViolation } from '../../../shared/domain-errors.js';
@@ -17,11 +18,16 @@ import { ImportMembersCommand, type ImportMembersResult } from './import-members
 export class ImportMembersHandler implements ICommandHandler<ImportMembersCommand, ImportMembersResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
     private readonly store: EventStore,
   ) {}
 
-  async execute({ members, context }: ImportMembersCommand): Promise<ImportMembersResult> {
+  execute(command: ImportMembersCommand): Promise<ImportMembersResult> {
+    return this.locks.withLocks([...new Set(command.members.map((m) => m.unitId))], () => this.run(command));
+  }
+
+  private async run({ members, context }: ImportMembersCommand): Promise<ImportMembersResult> {
     const replay = await this.replayed(members, context);
     if (replay) return replay;
 

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideOrgUnit } from '../domain/org-unit.decider.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
@@ -10,14 +11,17 @@ import { MergeOrgUnitCommand } from './merge-org-unit.command.js';
 export class MergeOrgUnitHandler implements ICommandHandler<MergeOrgUnitCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
   ) {}
 
   execute(c: MergeOrgUnitCommand): Promise<CommandResult> {
     const command = { type: 'MergeOrgUnit', unitId: c.unitId, intoUnitId: c.intoUnitId, effectiveOn: c.effectiveOn } as const;
-    return this.executor.execute(
-      onOrgUnit(c.unitId, async (state) => decideOrgUnit(command, state, await this.loader.related(c.intoUnitId, c.effectiveOn))),
-      c.context,
+    return this.locks.withLocks([c.unitId, c.intoUnitId], () =>
+      this.executor.execute(
+        onOrgUnit(c.unitId, async (state) => decideOrgUnit(command, state, await this.loader.related(c.intoUnitId, c.effectiveOn))),
+        c.context,
+      ),
     );
   }
 }

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideOrgUnit, NO_CONTEXT } from '../domain/org-unit.decider.js';
 import { OrgUnitDependents } from '../../../shared/org-unit-dependents.port.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
@@ -10,16 +11,19 @@ import { TerminateOrgUnitCommand } from './terminate-org-unit.command.js';
 export class TerminateOrgUnitHandler implements ICommandHandler<TerminateOrgUnitCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly dependents: OrgUnitDependents,
   ) {}
 
   execute(c: TerminateOrgUnitCommand): Promise<CommandResult> {
     const command = { type: 'TerminateOrgUnit', unitId: c.unitId, effectiveOn: c.effectiveOn, reason: c.reason } as const;
-    return this.executor.execute(
-      onOrgUnit(c.unitId, async (state) =>
-        decideOrgUnit(command, state, { ...NO_CONTEXT, childIds: await this.dependents.childrenOnOrAfter(c.unitId, c.effectiveOn) }),
+    return this.locks.withLocks([c.unitId], () =>
+      this.executor.execute(
+        onOrgUnit(c.unitId, async (state) =>
+          decideOrgUnit(command, state, { ...NO_CONTEXT, childIds: await this.dependents.childrenOnOrAfter(c.unitId, c.effectiveOn) }),
+        ),
+        c.context,
       ),
-      c.context,
     );
   }
 }

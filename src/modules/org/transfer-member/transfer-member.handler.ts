@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
+import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
@@ -10,14 +11,17 @@ import { TransferMemberCommand } from './transfer-member.command.js';
 export class TransferMemberHandler implements ICommandHandler<TransferMemberCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
+    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
   ) {}
 
   execute(c: TransferMemberCommand): Promise<CommandResult> {
     const command = { type: 'TransferMember', memberId: c.memberId, toUnitId: c.toUnitId, effectiveOn: c.effectiveOn } as const;
-    return this.executor.execute(
-      onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, c.toUnitId, c.effectiveOn))),
-      c.context,
+    return this.locks.withLocks([c.toUnitId], () =>
+      this.executor.execute(
+        onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, c.toUnitId, c.effectiveOn))),
+        c.context,
+      ),
     );
   }
 }

@@ -1,0 +1,51 @@
+import pg from 'pg';
+
+/** Advisory lock class ('OU') of commands whose rules span several org units. */
+const LOCK_CLASS = 0x4f55;
+
+/**
+ * Serialises commands whose rules read another aggregate: placing a unit under a parent and
+ * terminating that parent, enrolling into a unit and terminating it. Each command holds the
+ * locks of the units its rule reads, from loading to appending, on a connection of its own
+ * (shared by every instance through PostgreSQL).
+ */
+export class UnitLocks {
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, size = 20) {
+    this.pool = new pg.Pool({ connectionString, max: size, connectionTimeoutMillis: 10_000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async withLocks<T>(unitIds: readonly string[], work: () => Promise<T>): Promise<T> {
+    if (unitIds.length === 0) return work();
+    const client = await this.pool.connect();
+    let healthy = true;
+    try {
+      // Always in the same order, so that two commands locking the same units cannot deadlock.
+      for (const id of [...new Set(unitIds)].sort()) {
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, id]);
+      }
+      return await work();
+    } catch (error) {
+      healthy = false;
+      throw error;
+    } finally {
+      try {
+        await client.query('SELECT pg_advisory_unlock_all()');
+      } catch {
+        healthy = false;
+      }
+      // A connection whose unlock failed is dropped: closing it releases whatever it held.
+      client.release(!healthy ? true : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
