@@ -11,7 +11,7 @@ import type { EventStore } from './infrastructure/event-store/event-store.port.j
 import { EsdbEventStore } from './infrastructure/event-store/eventstoredb/esdb-event-store.js';
 import { PostgresEventStore } from './infrastructure/event-store/postgres/postgres-event-store.js';
 import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filter.js';
-import { correlationIdMiddleware } from './infrastructure/http/request-context.js';
+import { correlationIdMiddleware, requireJsonMiddleware } from './infrastructure/http/request-context.js';
 import { StorableTextPipe } from './infrastructure/http/storable-text.pipe.js';
 import { createValidationPipe } from './infrastructure/http/validation.js';
 
@@ -61,6 +61,7 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     // 10,000 members with the longest names and codes allowed fit in 12 MB.
     app.useBodyParser('json', { limit: '12mb' });
     app.use(correlationIdMiddleware);
+    app.use(requireJsonMiddleware);
     app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
     app.useGlobalFilters(new ProblemDetailsFilter());
     app.disable('x-powered-by');

@@ -14,9 +14,9 @@ async function main(): Promise<void> {
   }
   const service = await createService(config);
   await service.app.listen(config.PORT, config.HOST);
-  const url = await service.app.getUrl();
+  const where = config.HOST === '0.0.0.0' ? `http://localhost:${config.PORT} (all interfaces)` : `http://${config.HOST}:${config.PORT}`;
   process.stdout.write(
-    `union-study-ledger listening on ${url.replace('[::1]', 'localhost')} (event store: ${config.EVENT_STORE}, ` +
+    `union-study-ledger listening on ${where} (event store: ${config.EVENT_STORE}, ` +
       `database: ${service.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})\n`,
   );
   let closing = false;

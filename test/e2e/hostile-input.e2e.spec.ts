@@ -56,4 +56,11 @@ describe('input the database cannot store, or the service should not walk', () =
     const res = await api(app).get(`/org-units/${unit.id}/children`).query({ cursor: forged, minPosition: unit.position });
     expectProblem(res, 400, 'request.invalid', ['cursor']);
   });
+
+  it('refuses a command body that is not JSON with 415', async () => {
+    const res = await api(app).post('/org-units').set('content-type', 'text/plain').send('code=X&name=Y');
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'Content-Type', message: expect.stringContaining('text/plain') }]);
+  });
 });

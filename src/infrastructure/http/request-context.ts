@@ -22,6 +22,31 @@ export function correlationIdMiddleware(req: ContextualRequest, res: Response, n
   next();
 }
 
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Commands take JSON: another media type is refused with 415 before anything reads it. */
+export function requireJsonMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
+    const detail = `request bodies must be application/json, not ${req.headers['content-type'] ?? 'unspecified'}`;
+    res
+      .status(415)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'urn:problem:request.unsupported_media_type',
+          title: 'Unsupported media type',
+          status: 415,
+          detail,
+          code: 'request.unsupported_media_type',
+          errors: [{ field: 'Content-Type', message: detail }],
+        }),
+      );
+    return;
+  }
+  next();
+}
+
 /** Until authentication lands, commands are attributed to an unauthenticated caller. */
 const UNAUTHENTICATED: ActorMetadata = { id: 'unauthenticated', role: 'none', scopeUnitId: null };
 
