@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from '@jest/globals';
 import request from 'supertest';
@@ -62,7 +63,7 @@ export async function establish(
   const res = await api(app)
     .post('/org-units')
     .send({ code: body.code ?? code(body.kind), ...body });
-  if (res.status !== 201) throw new Error(`establish ${body.name}: ${res.status} ${JSON.stringify(res.body)}`);
+  assert.equal(res.status, 201, `establish ${body.name}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Created;
 }
 
@@ -73,6 +74,6 @@ export async function enrol(
   const res = await api(app)
     .post('/members')
     .send({ memberCode: code('M'), ...body });
-  if (res.status !== 201) throw new Error(`enrol ${body.fullName}: ${res.status} ${JSON.stringify(res.body)}`);
+  assert.equal(res.status, 201, `enrol ${body.fullName}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Created;
 }

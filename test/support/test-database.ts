@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
@@ -24,8 +25,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   const dataSource = createDataSource(url.toString());
   await dataSource.initialize();
-  await dataSource.runMigrations();
+  const applied = await dataSource.runMigrations();
   await dataSource.destroy();
+  assert.equal(applied.length, dataSource.migrations.length, `${name}: every migration applies to a new database`);
   return {
     url: url.toString(),
     drop: async () => {
