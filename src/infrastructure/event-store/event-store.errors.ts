@@ -24,11 +24,21 @@ export class DuplicateEventIdError extends Error {
 
 /** The request cannot be served by this event store (bad argument or missing capability). */
 export class EventStoreUsageError extends Error {
-  readonly code = 'event_store.usage';
+  readonly code: string = 'event_store.usage';
 
   constructor(message: string) {
     super(message);
     this.name = 'EventStoreUsageError';
+  }
+}
+
+/** The configured event store lacks a capability the request needs (501, not the caller's fault). */
+export class EventStoreCapabilityError extends EventStoreUsageError {
+  override readonly code = 'event_store.capability';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventStoreCapabilityError';
   }
 }
 

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
-import { EventStoreUnavailableError, EventStoreUsageError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { EventStoreCapabilityError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { type FieldError, RequestValidationError } from './validation.js';
 
@@ -90,9 +90,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       res.setHeader('Retry-After', '5');
       return problem(503, error.code, 'the event store is unavailable; retry later');
     }
-    if (error instanceof EventStoreUsageError && /need the PostgreSQL event store/.test(error.message)) {
-      return problem(501, 'event_store.capability', error.message);
-    }
+    if (error instanceof EventStoreCapabilityError) return problem(501, error.code, error.message);
     if (error instanceof HttpException) return this.fromHttpException(error);
     if (isDatabaseUnavailable(error)) {
       res.setHeader('Retry-After', '5');

@@ -4,7 +4,12 @@ import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError } from '../commands/idempotency.js';
-import { EventStoreUnavailableError, EventStoreUsageError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import {
+  EventStoreCapabilityError,
+  EventStoreUnavailableError,
+  EventStoreUsageError,
+  WrongExpectedRevisionError,
+} from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
 import { RequestValidationError } from './validation.js';
@@ -44,7 +49,8 @@ describe('problem details', () => {
     [new WrongExpectedRevisionError('s', '0', '1'), 409, 'event_store.wrong_expected_revision'],
     [new ReadModelBehindError(10n, 5n, 1), 503, 'read_model.behind'],
     [new EventStoreUnavailableError('connection refused'), 503, 'event_store.unavailable'],
-    [new EventStoreUsageError('atomic multi-stream appends need the PostgreSQL event store'), 501, 'event_store.capability'],
+    [new EventStoreCapabilityError('atomic multi-stream appends need the PostgreSQL event store'), 501, 'event_store.capability'],
+    [new EventStoreUsageError('stream name "x" is not of the form <category>-<id>'), 500, 'internal'],
     [new NotFoundException('Cannot GET /nowhere'), 404, 'route.not_found'],
     [new BadRequestException({ field: 'If-Match', message: 'bad' }), 400, 'request.invalid'],
   ])('maps %p to %i', (error, status, code) => {

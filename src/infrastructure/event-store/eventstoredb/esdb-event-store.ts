@@ -13,6 +13,7 @@ import {
   type ReadPosition,
 } from '@eventstore/db-client';
 import {
+  EventStoreCapabilityError,
   EventStoreUnavailableError,
   EventStoreUsageError,
   WrongExpectedRevisionError,
@@ -100,7 +101,7 @@ export class EsdbEventStore extends EventStore {
       const [append] = appends as readonly [StreamAppend];
       return [await this.appendToStream(append.stream, append.events, append.expectedRevision)];
     }
-    throw new EventStoreUsageError(
+    throw new EventStoreCapabilityError(
       `EventStoreDB (through @eventstore/db-client 6.2.1) cannot append to several streams atomically ` +
         `(${appends.map((a) => a.stream).join(', ')}): atomic multi-stream appends need the PostgreSQL event store`,
     );
