@@ -24,6 +24,18 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Migrations run on their own connection, without the statement timeout of request work. */
+async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
+  const migrations = createDataSource(databaseUrl, 1, 0);
+  await migrations.initialize();
+  try {
+    const applied = await migrations.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+  } finally {
+    await migrations.destroy();
+  }
+}
+
 /**
  * Opens the databases (starting the embedded PostgreSQL when no DATABASE_URL is given),
  * applies migrations, and builds the application. The caller decides whether to listen.
@@ -46,9 +58,8 @@ export async function createService(config: AppConfig): Promise<RunningService> 
   const dataSource = createDataSource(databaseUrl);
   let eventStore: EventStore | null = null;
   try {
+    await migrate(databaseUrl, logger);
     await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     eventStore =
       config.EVENT_STORE === 'eventstoredb'
         ? new EsdbEventStore(config.EVENTSTORE_CONNECTION_STRING!)

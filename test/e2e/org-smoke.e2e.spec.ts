@@ -81,4 +81,16 @@ describe('organisation through HTTP', () => {
       expect(['org_unit.has_children', 'org_unit.parent_terminated', 'org_unit.parent_not_active']).toContain(refused.body.code);
     }
   });
+
+  it('refuses to place a unit under one whose mergers lead to a terminated unit', async () => {
+    const province = await establish(app, { name: 'LĐLĐ tỉnh Cao Bằng', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+    const d1 = await establish(app, { name: 'D1', kind: 'district_federation', parentId: province.id, establishedOn: '2000-01-01' });
+    const d2 = await establish(app, { name: 'D2', kind: 'district_federation', parentId: province.id, establishedOn: '2000-01-01' });
+    await api(app).post(`/org-units/${d1.id}/merge`).send({ intoUnitId: d2.id, effectiveOn: '2025-03-01' }).expect(200);
+    await api(app).post(`/org-units/${d2.id}/terminate`).send({ effectiveOn: '2025-06-01', reason: 'abolished' }).expect(200);
+    const res = await api(app).post('/org-units').send({ code: 'G-late', name: 'CĐCS', kind: 'grassroots_union', parentId: d1.id, establishedOn: '2025-01-01' });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('org_unit.parent_terminated');
+    expect(res.body.errors).toEqual([{ field: 'parentId', message: expect.stringContaining('terminated on 2025-06-01') }]);
+  });
 });

@@ -229,6 +229,30 @@ describe('organisation projections', () => {
     expect(await unitOn(gx!, '2025-08-01')).toMatchObject({ parent_id: px, status: 'terminated' });
   });
 
+  it('moves a child that ends after its parent\'s merger to the target, whichever was recorded first', async () => {
+    for (const terminationFirst of [true, false]) {
+      const log = new Log();
+      const [px, py, gx] = Array.from({ length: 3 }, () => randomUUID());
+      const est = (unitId: string, kind: string, level: string, parentId: string | null) =>
+        log.add(`orgUnit-${unitId}`, { type: 'OrgUnitEstablished', data: { unitId, code: 'U', name: 'U', kind: kind as never, level: level as never, parentId, establishedOn: '2000-01-01' } });
+      est(px!, 'provincial_federation', 'provincial', null);
+      est(py!, 'provincial_federation', 'provincial', null);
+      est(gx!, 'grassroots_union', 'grassroots', px!);
+      const termination = () => log.add(`orgUnit-${gx}`, { type: 'OrgUnitTerminated', data: { unitId: gx!, effectiveOn: '2025-09-01', reason: 'dissolved' } });
+      const merger = () => log.add(`orgUnit-${px}`, { type: 'OrgUnitMerged', data: { unitId: px!, intoUnitId: py!, effectiveOn: '2025-07-01' } });
+      if (terminationFirst) {
+        termination();
+        merger();
+      } else {
+        merger();
+        termination();
+      }
+      await apply(log.events);
+      expect(await unitOn(gx!, '2025-08-01')).toMatchObject({ parent_id: py, status: 'active' });
+      expect(await unitOn(gx!, '2025-10-01')).toMatchObject({ parent_id: py, status: 'terminated' });
+    }
+  });
+
   it('makes a member transferred before her unit\'s termination (recorded after it) active in the new unit', async () => {
     const log = new Log();
     const [g4, g3, ma] = Array.from({ length: 3 }, () => randomUUID());

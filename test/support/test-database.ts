@@ -23,7 +23,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  const dataSource = createDataSource(url.toString());
+  const dataSource = createDataSource(url.toString(), 1, 0);
   await dataSource.initialize();
   const applied = await dataSource.runMigrations();
   await dataSource.destroy();

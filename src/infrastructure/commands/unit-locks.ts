@@ -26,10 +26,13 @@ export class UnitLocks {
       for (const id of [...new Set(unitIds)].sort()) {
         await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, id]);
       }
-      return await work();
     } catch (error) {
       healthy = false;
+      client.release(true);
       throw error;
+    }
+    try {
+      return await work();
     } finally {
       try {
         await client.query('SELECT pg_advisory_unlock_all()');
@@ -37,7 +40,7 @@ export class UnitLocks {
         healthy = false;
       }
       // A connection whose unlock failed is dropped: closing it releases whatever it held.
-      client.release(!healthy ? true : undefined);
+      client.release(healthy ? undefined : true);
     }
   }
 

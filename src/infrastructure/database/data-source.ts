@@ -3,7 +3,7 @@ import { READ_MODEL_ENTITIES } from '../../read-models/read-model-entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** The TypeORM data source of the read models; schemas come from migrations only. */
-export function createDataSource(url: string, poolSize = 10): DataSource {
+export function createDataSource(url: string, poolSize = 10, statementTimeoutMs = 30_000): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -13,6 +13,11 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     // A stalled database answers 503 after these, instead of holding requests forever.
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000, statement_timeout: 30_000, query_timeout: 35_000 },
+    // (0 turns them off: migrations and projection rebuilds may rightly take longer.)
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 5_000 } : {}),
+    },
   });
 }

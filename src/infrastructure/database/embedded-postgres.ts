@@ -87,9 +87,23 @@ export class ClusterInUseError extends Error {
 function claimCluster(ownerFile: string, databaseDir: string): void {
   if (existsSync(ownerFile)) {
     const pid = Number(readFileSync(ownerFile, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new ClusterInUseError(databaseDir, pid);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isNodeProcess(pid)) throw new ClusterInUseError(databaseDir, pid);
+    rmSync(ownerFile, { force: true });
   }
-  writeFileSync(ownerFile, `${process.pid}\n`);
+  try {
+    // Exclusive create: of two processes starting at once, one gets the cluster.
+    writeFileSync(ownerFile, `${process.pid}\n`, { flag: 'wx' });
+  } catch {
+    const pid = Number(readFileSync(ownerFile, 'utf8').trim());
+    throw new ClusterInUseError(databaseDir, pid);
+  }
+}
+
+/** Alive and a Node.js process: a PID reused by something else after a crash does not count. */
+function isNodeProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  const cmdline = `/proc/${pid}/cmdline`;
+  return !existsSync(cmdline) || /node/.test(readFileSync(cmdline, 'utf8'));
 }
 
 /**

@@ -27,7 +27,8 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 /** Commands take JSON: another media type is refused with 415 before anything reads it. */
 export function requireJsonMiddleware(req: Request, res: Response, next: NextFunction): void {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
+  const declared = req.headers['content-type'] !== undefined;
+  if (WITH_BODY.has(req.method) && hasBody && (declared || Number(req.headers['content-length'] ?? 0) > 0) && !req.is('application/json')) {
     const detail = `request bodies must be application/json, not ${req.headers['content-type'] ?? 'unspecified'}`;
     res
       .status(415)

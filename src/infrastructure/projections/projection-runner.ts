@@ -77,6 +77,8 @@ export class ProjectionRunner {
           continue;
         }
         this.currentState = 'active';
+        // Batches and rebuilds are bounded by the batch size, not by the request timeout.
+        await runner.query('SET statement_timeout = 0');
         this.options.log('log', `projection ${this.projection.name}: active`);
         await this.process(runner);
         failures = 0;
@@ -95,6 +97,7 @@ export class ProjectionRunner {
       } finally {
         if (locked) {
           await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, this.projection.name]).catch(() => undefined);
+          await runner.query('RESET statement_timeout').catch(() => undefined);
         }
         if (!runner.isReleased) await runner.release().catch(() => undefined);
       }

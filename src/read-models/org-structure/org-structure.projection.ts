@@ -135,11 +135,12 @@ async function followParentMergers(m: EntityManager, unitId: string, parentId: s
 
 async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<void> {
   await splitAt(m, 'org_unit_versions', fromId, date, 'parent_id');
-  // Only children that still exist follow; one that ended before stays where it was.
-  await m.query(`UPDATE org_unit_versions SET parent_id = $2, position = $4 WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active'`, [
-    fromId,
-    toId,
-    date,
-    pos,
-  ]);
+  // Children that exist on or after the date follow, with all their later versions; one that
+  // ended before the date stays where it was.
+  await m.query(
+    `UPDATE org_unit_versions SET parent_id = $2, position = $4
+      WHERE parent_id = $1 AND valid_from >= $3
+        AND unit_id IN (SELECT unit_id FROM org_unit_versions WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active')`,
+    [fromId, toId, date, pos],
+  );
 }

@@ -155,6 +155,8 @@ export interface OrgUnitContext {
   readonly relatedAncestorIds: readonly string[];
   /** For a termination: the units recorded as children on or after its date. */
   readonly childIds?: readonly string[];
+  /** When the related unit's mergers lead to a unit that is terminated: the date it is. */
+  readonly relatedTerminatedOn?: string | null;
 }
 
 export const NO_CONTEXT: OrgUnitContext = { related: { exists: false }, relatedAncestorIds: [] };
@@ -215,7 +217,7 @@ function establish(command: EstablishOrgUnit, state: OrgUnitState, context: OrgU
   }
   const level = levelOfKind(command.kind);
   if (command.parentId !== null) {
-    requireActiveParent(context.related, command.parentId, command.establishedOn, 'parentId');
+    requireActiveParent(context, command.parentId, command.establishedOn, 'parentId');
     requireHigherLevel(context.related, level, 'parentId');
   }
   return [
@@ -239,7 +241,7 @@ function transfer(command: TransferOrgUnit, state: ExistingOrgUnit, context: Org
   if (command.newParentId === state.unitId) {
     throw new RuleViolation('org_unit.cycle', 'a unit cannot be its own parent', 'newParentId');
   }
-  requireActiveParent(context.related, command.newParentId, date, 'newParentId');
+  requireActiveParent(context, command.newParentId, date, 'newParentId');
   requireHigherLevel(context.related, state.level, 'newParentId');
   if (context.relatedAncestorIds.includes(state.unitId)) {
     throw new RuleViolation(
@@ -286,17 +288,20 @@ function merge(command: MergeOrgUnit, state: ExistingOrgUnit, context: OrgUnitCo
   return [{ type: 'OrgUnitMerged', data: { unitId: state.unitId, intoUnitId: command.intoUnitId, effectiveOn: date } }];
 }
 
-function requireActiveParent(parent: OrgUnitState, parentId: string, date: string, field: string): asserts parent is ExistingOrgUnit {
+function requireActiveParent(context: OrgUnitContext, parentId: string, date: string, field: string): asserts context is OrgUnitContext & { related: ExistingOrgUnit } {
+  const parent = context.related;
   if (!parent.exists) throw new RuleViolation('org_unit.unknown_unit', `org unit ${parentId} does not exist`, field);
   if (!isActiveOn(parent, date)) {
     const why = parent.end && parent.end.on <= date ? `was ${parent.end.kind} on ${parent.end.on}` : `is not established on ${date}`;
     throw new RuleViolation('org_unit.parent_not_active', `org unit ${parentId} ${why}: nothing can be placed under it`, field);
   }
-  if (parent.end?.kind === 'terminated') {
-    // Children follow a merger, but a termination would leave this unit under a terminated one.
+  // Children follow a merger, but a termination — of the parent, or of the unit its mergers
+  // lead to — would leave this unit under a terminated one.
+  const terminatedOn = parent.end?.kind === 'terminated' ? parent.end.on : (context.relatedTerminatedOn ?? null);
+  if (terminatedOn !== null) {
     throw new RuleViolation(
       'org_unit.parent_terminated',
-      `org unit ${parentId} is terminated on ${parent.end.on}: a unit placed under it would be left under a terminated unit`,
+      `org unit ${parentId} ${parent.end?.kind === 'terminated' ? 'is' : 'is merged into a unit'} terminated on ${terminatedOn}: a unit placed under it would be left under a terminated unit`,
       field,
     );
   }

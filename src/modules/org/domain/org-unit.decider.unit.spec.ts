@@ -418,6 +418,15 @@ describe('TerminateOrgUnit', () => {
       .thenThrows(RuleViolation, 'org_unit.parent_terminated', 'parentId');
   });
 
+  it('refuses placing a unit under a parent whose mergers lead to a terminated unit', () => {
+    given([])
+      .when(
+        { type: 'EstablishOrgUnit', unitId: DISTRICT_A, code: 'D', name: 'D', kind: 'district_federation', parentId: PROVINCE_A, establishedOn: '2024-01-01' },
+        { ...relatedTo([...provinceA, merged(PROVINCE_A, PROVINCE_B, '2025-03-01')]), relatedTerminatedOn: '2025-06-01' },
+      )
+      .thenThrows(RuleViolation, 'org_unit.parent_terminated', 'parentId');
+  });
+
   it('refuses terminating a unit with child units on or after the date, naming them', () => {
     given(districtA)
       .when(terminate('2025-07-01'), { ...NO_CONTEXT, childIds: ['11111111-1111-4111-8111-111111111111'] })

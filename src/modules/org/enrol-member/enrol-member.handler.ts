@@ -15,8 +15,8 @@ export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, C
     private readonly loader: OrgStateLoader,
   ) {}
 
-  execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
-    return this.locks.withLocks([e.unitId], () =>
+  async execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
+    return this.locks.withLocks((await this.loader.fate(e.unitId)).chain, () =>
       this.executor.execute(
         onMember(e.memberId, async (state) =>
           decideMember({ type: 'EnrolMember', ...e }, state, {

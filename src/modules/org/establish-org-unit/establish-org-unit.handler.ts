@@ -15,13 +15,14 @@ export class EstablishOrgUnitHandler implements ICommandHandler<EstablishOrgUnit
     private readonly loader: OrgStateLoader,
   ) {}
 
-  execute(c: EstablishOrgUnitCommand): Promise<CommandResult> {
+  async execute(c: EstablishOrgUnitCommand): Promise<CommandResult> {
     const { unitId, code, name, kind, parentId, establishedOn } = c;
     const command = { type: 'EstablishOrgUnit', unitId, code, name, kind, parentId, establishedOn } as const;
-    return this.locks.withLocks(c.parentId ? [c.parentId] : [], () =>
+    const parentChain = parentId ? (await this.loader.fate(parentId)).chain : [];
+    return this.locks.withLocks(parentChain, () =>
       this.executor.execute(
         onOrgUnit(c.unitId, async (state) =>
-          decideOrgUnit(command, state, c.parentId ? { related: await this.loader.unit(c.parentId), relatedAncestorIds: [] } : NO_CONTEXT),
+          decideOrgUnit(command, state, parentId ? await this.loader.related(parentId, establishedOn) : NO_CONTEXT),
         ),
         c.context,
       ),

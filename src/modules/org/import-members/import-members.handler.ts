@@ -23,8 +23,12 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersComman
     private readonly store: EventStore,
   ) {}
 
-  execute(command: ImportMembersCommand): Promise<ImportMembersResult> {
-    return this.locks.withLocks([...new Set(command.members.map((m) => m.unitId))], () => this.run(command));
+  async execute(command: ImportMembersCommand): Promise<ImportMembersResult> {
+    const chains = await Promise.all([...new Set(command.members.map((m) => m.unitId))].map((id) => this.loader.fate(id)));
+    return this.locks.withLocks(
+      chains.flatMap((f) => f.chain),
+      () => this.run(command),
+    );
   }
 
   private async run({ members, context }: ImportMembersCommand): Promise<ImportMembersResult> {

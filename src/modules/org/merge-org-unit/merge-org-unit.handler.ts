@@ -15,9 +15,9 @@ export class MergeOrgUnitHandler implements ICommandHandler<MergeOrgUnitCommand,
     private readonly loader: OrgStateLoader,
   ) {}
 
-  execute(c: MergeOrgUnitCommand): Promise<CommandResult> {
+  async execute(c: MergeOrgUnitCommand): Promise<CommandResult> {
     const command = { type: 'MergeOrgUnit', unitId: c.unitId, intoUnitId: c.intoUnitId, effectiveOn: c.effectiveOn } as const;
-    return this.locks.withLocks([c.unitId, c.intoUnitId], () =>
+    return this.locks.withLocks([c.unitId, ...(await this.loader.fate(c.intoUnitId)).chain], () =>
       this.executor.execute(
         onOrgUnit(c.unitId, async (state) => decideOrgUnit(command, state, await this.loader.related(c.intoUnitId, c.effectiveOn))),
         c.context,

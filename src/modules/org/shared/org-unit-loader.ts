@@ -26,7 +26,28 @@ export class OrgStateLoader {
   /** The unit a command names besides its own, with that unit's ancestors on `date`. */
   async related(unitId: string, date: string): Promise<OrgUnitContext> {
     const related = await this.unit(unitId);
-    return { related, relatedAncestorIds: await this.ancestorIds(related, date) };
+    return {
+      related,
+      relatedAncestorIds: await this.ancestorIds(related, date),
+      relatedTerminatedOn: (await this.fate(unitId)).terminatedOn,
+    };
+  }
+
+  /**
+   * Where a unit ends up through its recorded mergers: the ids along the way (itself first)
+   * and the date the last one was terminated, if it was. Commands that place something in a
+   * unit lock this chain.
+   */
+  async fate(unitId: string): Promise<{ chain: string[]; terminatedOn: string | null }> {
+    const chain = [unitId];
+    for (let hops = 0; hops < MAX_DEPTH; hops++) {
+      const unit = await this.unit(chain[chain.length - 1]!);
+      if (!unit.exists || unit.end === null) return { chain, terminatedOn: null };
+      if (unit.end.kind === 'terminated') return { chain, terminatedOn: unit.end.on };
+      if (chain.includes(unit.end.intoUnitId!)) break;
+      chain.push(unit.end.intoUnitId!);
+    }
+    return { chain, terminatedOn: null };
   }
 
   /** What a member command dated `date` needs: the target unit and where the member stands. */

@@ -15,9 +15,12 @@ export class TransferMemberHandler implements ICommandHandler<TransferMemberComm
     private readonly loader: OrgStateLoader,
   ) {}
 
-  execute(c: TransferMemberCommand): Promise<CommandResult> {
+  async execute(c: TransferMemberCommand): Promise<CommandResult> {
     const command = { type: 'TransferMember', memberId: c.memberId, toUnitId: c.toUnitId, effectiveOn: c.effectiveOn } as const;
-    return this.locks.withLocks([c.toUnitId], () =>
+    // The unit she leaves (through its mergers) and the one she joins: both are read by the rule.
+    const member = await this.loader.member(c.memberId);
+    const from = member.exists ? (await this.loader.fate(member.unitId)).chain : [];
+    return this.locks.withLocks([...from, ...(await this.loader.fate(c.toUnitId)).chain], () =>
       this.executor.execute(
         onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, c.toUnitId, c.effectiveOn))),
         c.context,

@@ -15,9 +15,9 @@ export class TransferOrgUnitHandler implements ICommandHandler<TransferOrgUnitCo
     private readonly loader: OrgStateLoader,
   ) {}
 
-  execute(c: TransferOrgUnitCommand): Promise<CommandResult> {
+  async execute(c: TransferOrgUnitCommand): Promise<CommandResult> {
     const command = { type: 'TransferOrgUnit', unitId: c.unitId, newParentId: c.newParentId, effectiveOn: c.effectiveOn } as const;
-    return this.locks.withLocks([c.newParentId], () =>
+    return this.locks.withLocks((await this.loader.fate(c.newParentId)).chain, () =>
       this.executor.execute(
         onOrgUnit(c.unitId, async (state) => decideOrgUnit(command, state, await this.loader.related(c.newParentId, c.effectiveOn))),
         c.context,
