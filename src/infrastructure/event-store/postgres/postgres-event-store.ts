@@ -248,42 +248,41 @@ export class PostgresEventStore extends EventStore {
   }
 }
 
+/** The events as the array parameters of the append functions: ids, types, versions, data, metadata, dates. */
+function eventArrays(events: readonly NewEvent[]): unknown[] {
+  return [
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => e.schemaVersion),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+    events.map((e) => e.occurredOn),
+  ];
+}
+
+type AppendRow = { last_revision: string; last_position: string };
+
+const toAppendResult = (row: AppendRow): AppendResult => ({
+  streamRevision: BigInt(row.last_revision),
+  position: BigInt(row.last_position),
+});
+
 async function appendOne(client: pg.PoolClient, append: StreamAppend): Promise<AppendResult> {
-  const { events } = append;
   const expected = typeof append.expectedRevision === 'bigint' ? append.expectedRevision.toString() : append.expectedRevision;
-  const result = await client.query<{ last_revision: string; last_position: string }>(
+  const result = await client.query<AppendRow>(
     'SELECT last_revision, last_position FROM es_append($1, $2, $3, $4, $5, $6, $7, $8)',
-    [
-      append.stream,
-      expected,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      events.map((e) => e.occurredOn),
-    ],
+    [append.stream, expected, ...eventArrays(append.events)],
   );
-  const row = result.rows[0]!;
-  return { streamRevision: BigInt(row.last_revision), position: BigInt(row.last_position) };
+  return toAppendResult(result.rows[0]!);
 }
 
 /** One statement for many new single-event streams (bulk enrolments). */
 async function appendNewStreams(client: pg.PoolClient, appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-  const events = appends.map((a) => a.events[0]!);
-  const result = await client.query<{ last_revision: string; last_position: string }>(
+  const result = await client.query<AppendRow>(
     'SELECT last_revision, last_position FROM es_append_new_streams($1, $2, $3, $4, $5, $6, $7)',
-    [
-      appends.map((a) => a.stream),
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      events.map((e) => e.occurredOn),
-    ],
+    [appends.map((a) => a.stream), ...eventArrays(appends.map((a) => a.events[0]!))],
   );
-  return result.rows.map((row) => ({ streamRevision: BigInt(row.last_revision), position: BigInt(row.last_position) }));
+  return result.rows.map(toAppendResult);
 }
 
 /**
