@@ -16,7 +16,7 @@ import { OrgUnitsController } from './org-structure/org-units.controller.js';
 import { ProjectionsController } from './projections.controller.js';
 
 /** Every projection the service runs, in one list. */
-export const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
+const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
 
 /** Global so that commands reach the OrgUnitDependents port without importing the read side. */
 @Global()

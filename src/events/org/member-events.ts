@@ -1,5 +1,5 @@
-export const memberStream = (memberId: string): string => `member-${memberId}`;
 export const MEMBER_CATEGORY = 'member';
+export const memberStream = (memberId: string): string => `${MEMBER_CATEGORY}-${memberId}`;
 
 export interface MemberEnrolled {
   readonly type: 'MemberEnrolled';

@@ -26,8 +26,8 @@ export function levelRank(level: OrgLevel): number {
   return ORG_LEVELS.indexOf(level);
 }
 
-export const orgUnitStream = (unitId: string): string => `orgUnit-${unitId}`;
 export const ORG_UNIT_CATEGORY = 'orgUnit';
+export const orgUnitStream = (unitId: string): string => `${ORG_UNIT_CATEGORY}-${unitId}`;
 
 export interface OrgUnitEstablished {
   readonly type: 'OrgUnitEstablished';

@@ -15,5 +15,3 @@ export interface Projection {
   /** Removes everything the projection wrote, before a rebuild from the start of the log. */
   reset(manager: EntityManager): Promise<void>;
 }
-
-export const PROJECTIONS = Symbol('PROJECTIONS');

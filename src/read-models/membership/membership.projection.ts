@@ -178,7 +178,6 @@ async function insertDeltas(m: EntityManager, deltas: readonly Delta[]): Promise
  * and the end of the unit it merged into, and so on. `memberId` narrows it to one member.
  */
 async function followUnitEnds(m: EntityManager, memberId: string | null, unitId: string, from: string, pos: string): Promise<void> {
-  const member = memberId === null ? '' : 'AND member_id = $5';
   let current = unitId;
   let since = from;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
@@ -187,16 +186,18 @@ async function followUnitEnds(m: EntityManager, memberId: string | null, unitId:
     const at = end.endedOn > since ? end.endedOn : since;
     if (memberId === null) await splitAt(m, 'member_versions', current, at, 'unit_id');
     else await splitAt(m, 'member_versions', memberId, at);
-    const params = [current, at, pos, end.mergedInto, ...(memberId === null ? [] : [memberId])];
+    const params: unknown[] = [current, at, pos];
+    const conditions = ['unit_id = $1', 'valid_from >= $2'];
+    let change: string;
     if (end.mergedInto === null) {
-      await m.query(
-        `UPDATE member_versions SET status = 'unit_terminated', position = $3
-          WHERE unit_id = $1 AND valid_from >= $2 AND status = 'active' AND $4::uuid IS NULL ${member}`,
-        params,
-      );
-      return;
+      change = `status = 'unit_terminated'`;
+      conditions.push(`status = 'active'`);
+    } else {
+      change = `unit_id = $${params.push(end.mergedInto)}`;
     }
-    await m.query(`UPDATE member_versions SET unit_id = $4, position = $3 WHERE unit_id = $1 AND valid_from >= $2 ${member}`, params);
+    if (memberId !== null) conditions.push(`member_id = $${params.push(memberId)}`);
+    await m.query(`UPDATE member_versions SET ${change}, position = $3 WHERE ${conditions.join(' AND ')}`, params);
+    if (end.mergedInto === null) return;
     current = end.mergedInto;
     since = at;
   }

@@ -62,7 +62,8 @@ export class EventStore1732500000000 implements MigrationInterface {
       CREATE FUNCTION es_append(
         p_stream text, p_expected text,
         p_ids uuid[], p_types text[], p_versions integer[],
-        p_data jsonb[], p_metadata jsonb[], p_occurred date[]
+        p_data jsonb[], p_metadata jsonb[], p_occurred date[],
+        p_first_in_transaction boolean DEFAULT false
       ) RETURNS TABLE (last_revision bigint, last_position bigint)
       LANGUAGE plpgsql AS $$
       #variable_conflict use_column
@@ -78,7 +79,8 @@ export class EventStore1732500000000 implements MigrationInterface {
         IF n IS NULL OR n = 0 THEN
           RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'EV400';
         END IF;
-        v_offset := es_next_offset(v_base, n);
+        -- The adapter knows when this is the transaction's first append: no positions taken yet.
+        v_offset := CASE WHEN p_first_in_transaction THEN 0 ELSE es_next_offset(v_base, n) END;
         v_last := v_base + v_offset + n - 1;
         IF p_expected = 'no_stream' THEN
           INSERT INTO es_streams (stream, revision, last_position) VALUES (p_stream, n - 1, v_last)

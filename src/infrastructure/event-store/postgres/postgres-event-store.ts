@@ -112,7 +112,7 @@ export class PostgresEventStore extends EventStore {
   private async appendOnce(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     const client = await this.connect();
     try {
-      if (appends.length === 1) return [await appendOne(client, appends[0]!)];
+      if (appends.length === 1) return [await appendOne(client, appends[0]!, true)];
       if (appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
         return await appendNewStreams(client, appends);
       }
@@ -126,7 +126,7 @@ export class PostgresEventStore extends EventStore {
           `SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(s)) FROM (SELECT DISTINCT unnest($1::text[]) AS s ORDER BY 1) t`,
           [appends.map((a) => a.stream)],
         );
-        for (const append of appends) results.push(await appendOne(client, append));
+        for (const [i, append] of appends.entries()) results.push(await appendOne(client, append, i === 0));
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -267,11 +267,11 @@ const toAppendResult = (row: AppendRow): AppendResult => ({
   position: BigInt(row.last_position),
 });
 
-async function appendOne(client: pg.PoolClient, append: StreamAppend): Promise<AppendResult> {
+async function appendOne(client: pg.PoolClient, append: StreamAppend, firstInTransaction: boolean): Promise<AppendResult> {
   const expected = typeof append.expectedRevision === 'bigint' ? append.expectedRevision.toString() : append.expectedRevision;
   const result = await client.query<AppendRow>(
-    'SELECT last_revision, last_position FROM es_append($1, $2, $3, $4, $5, $6, $7, $8)',
-    [append.stream, expected, ...eventArrays(append.events)],
+    'SELECT last_revision, last_position FROM es_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [append.stream, expected, ...eventArrays(append.events), firstInTransaction],
   );
   return toAppendResult(result.rows[0]!);
 }

@@ -45,7 +45,6 @@ function valueOn<T>(history: readonly Dated<T>[], date: string): T | undefined {
 export const nameOn = (unit: ExistingOrgUnit, date: string): string | undefined => valueOn(unit.names, date);
 export const parentOn = (unit: ExistingOrgUnit, date: string): string | null | undefined => valueOn(unit.parents, date);
 export const currentName = (unit: ExistingOrgUnit): string => unit.names[unit.names.length - 1]!.value;
-export const currentParent = (unit: ExistingOrgUnit): string | null => unit.parents[unit.parents.length - 1]!.value;
 
 /** Established on or before `date` and not yet ended on it. */
 export function isActiveOn(unit: OrgUnitState, date: string): boolean {

@@ -29,7 +29,7 @@ export class OrgStateLoader {
     return {
       related,
       relatedAncestorIds: await this.ancestorIds(related, date),
-      relatedTerminatedOn: (await this.fate(unitId)).terminatedOn,
+      relatedTerminatedOn: (await this.fate(unitId, related)).terminatedOn,
     };
   }
 
@@ -38,10 +38,10 @@ export class OrgStateLoader {
    * and the date the last one was terminated, if it was. Commands that place something in a
    * unit lock this chain.
    */
-  async fate(unitId: string): Promise<{ chain: string[]; terminatedOn: string | null }> {
+  async fate(unitId: string, loaded?: OrgUnitState): Promise<{ chain: string[]; terminatedOn: string | null }> {
     const chain = [unitId];
     for (let hops = 0; hops < MAX_DEPTH; hops++) {
-      const unit = await this.unit(chain[chain.length - 1]!);
+      const unit = hops === 0 && loaded ? loaded : await this.unit(chain[chain.length - 1]!);
       if (!unit.exists || unit.end === null) return { chain, terminatedOn: null };
       if (unit.end.kind === 'terminated') return { chain, terminatedOn: unit.end.on };
       if (chain.includes(unit.end.intoUnitId!)) break;
