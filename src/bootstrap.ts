@@ -2,9 +2,12 @@ import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config/app-config.js';
+import helmet from 'helmet';
+import { type AppConfig, corsOrigins, trustProxy } from './config/app-config.js';
+import { embeddedJwtSecret } from './infrastructure/auth/jwt-secret.js';
 import { createDataSource } from './infrastructure/database/data-source.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres.js';
 import type { EventStore } from './infrastructure/event-store/event-store.port.js';
@@ -14,6 +17,18 @@ import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filt
 import { correlationIdMiddleware, requireJsonMiddleware } from './infrastructure/http/request-context.js';
 import { StorableTextPipe } from './infrastructure/http/storable-text.pipe.js';
 import { createValidationPipe } from './infrastructure/http/validation.js';
+
+const BODY_LIMIT = '1mb';
+const BULK_BODY_LIMIT = '12mb';
+const BULK_ROUTES = new Set(['/members/import']);
+
+function isBulkRoute(req: IncomingMessage): boolean {
+  return req.method === 'POST' && BULK_ROUTES.has((req.url ?? '').split('?')[0]!.replace(/\/+$/, ''));
+}
+
+function isJson(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -55,6 +70,8 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     logger.log(`embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT}, data in ${join(config.DATA_DIR, 'postgres')}`);
   }
 
+  // Config validation makes AUTH_JWT_SECRET required unless the database is embedded.
+  const jwtSecret = config.AUTH_JWT_SECRET ?? (await embeddedJwtSecret(config.DATA_DIR));
   const dataSource = createDataSource(databaseUrl);
   let eventStore: EventStore | null = null;
   try {
@@ -66,11 +83,24 @@ export async function createService(config: AppConfig): Promise<RunningService> 
         : new PostgresEventStore({ connectionString: databaseUrl, pollIntervalMs: config.POLL_INTERVAL_MS });
 
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ config, databaseUrl, dataSource, eventStore }),
+      AppModule.forRoot({ config, databaseUrl, dataSource, eventStore, jwtSecret }),
       { logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1), bodyParser: false },
     );
-    // 10,000 members with the longest names and codes allowed fit in 12 MB.
-    app.useBodyParser('json', { limit: '12mb' });
+    app.set('trust proxy', trustProxy(config));
+    app.use(helmet());
+    const origins = corsOrigins(config);
+    // Without CORS_ORIGINS no cross-origin headers are sent: browsers keep other sites out.
+    if (origins.length > 0) {
+      app.enableCors({
+        origin: origins,
+        allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Correlation-Id'],
+        exposedHeaders: ['ETag', 'X-Correlation-Id', 'Idempotent-Replayed', 'Retry-After'],
+        maxAge: 600,
+      });
+    }
+    // 10,000 members with the longest names and codes allowed fit in 12 MB; other bodies are small.
+    app.useBodyParser('json', { limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) });
+    app.useBodyParser('json', { limit: BODY_LIMIT });
     app.use(correlationIdMiddleware);
     app.use(requireJsonMiddleware);
     app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());

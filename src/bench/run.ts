@@ -164,17 +164,19 @@ async function main(): Promise<void> {
   await Promise.all(runners.map((r) => r.stop()));
 
   const getUnit = new GetOrgUnitHandler(ds, progress);
+  // Read as the province's leadership would: scoped to the province, filtered in SQL.
+  const scope = { unitId: provinceId };
   const children = new ListChildUnitsHandler(ds, progress);
-  const province = await getUnit.execute(new GetOrgUnitQuery(provinceId, '2024-12-31', null));
+  const province = await getUnit.execute(new GetOrgUnitQuery(scope, provinceId, '2024-12-31', null));
   if (province.members.subtree !== MEMBERS) throw new Error(`province counts ${province.members.subtree} members, expected ${MEMBERS}`);
   await latency(`query: province (${units.length} units) with subtree member count as of a date`, 30, () =>
-    getUnit.execute(new GetOrgUnitQuery(provinceId, '2015-06-30', null)),
+    getUnit.execute(new GetOrgUnitQuery(scope, provinceId, '2015-06-30', null)),
   );
   await latency(`query: children of the province (40 districts, subtree counts)`, 30, () =>
-    children.execute(new ListChildUnitsQuery(provinceId, '2015-06-30', 100, null, null)),
+    children.execute(new ListChildUnitsQuery(scope, provinceId, '2015-06-30', 100, null, null)),
   );
   await latency(`query: children of a district (100 grassroots, counts)`, 30, () =>
-    children.execute(new ListChildUnitsQuery(districts[0]!, '2015-06-30', 100, null, null)),
+    children.execute(new ListChildUnitsQuery(scope, districts[0]!, '2015-06-30', 100, null, null)),
   );
 
   await progress.close();

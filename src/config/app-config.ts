@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -64,6 +64,57 @@ export class AppConfig {
   @Max(20)
   COMMAND_RETRIES = 3;
 
+  /**
+   * HS256 signing secret of the bearer tokens. Required with DATABASE_URL; the embedded
+   * development mode generates one under DATA_DIR when it is unset.
+   */
+  @ValidateIf((c: AppConfig) => c.DATABASE_URL !== undefined || c.AUTH_JWT_SECRET !== undefined)
+  @MinLength(32, {
+    message: 'AUTH_JWT_SECRET is required when DATABASE_URL is set (only the embedded mode generates one): at least 32 characters (256 bits for HS256)',
+  })
+  AUTH_JWT_SECRET?: string;
+
+  /** When set, tokens must carry this `iss`. */
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_ISSUER?: string;
+
+  /** When set, tokens must carry this `aud`. */
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_AUDIENCE?: string;
+
+  /** Failed authentications one client may make per window before it is refused with 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  AUTH_FAILURE_LIMIT = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  /** Comma-separated origins allowed to call from a browser; unset: no cross-origin access. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://dashboard.example.vn',
+  })
+  CORS_ORIGINS?: string;
+
+  /**
+   * Which proxies in front of the service to believe about the client's address (Express
+   * "trust proxy": a hop count, or addresses, subnets, loopback / linklocal / uniquelocal).
+   * Unset: the connection's own address, which is what the failed-authentication limit counts.
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/, {
+    message: 'TRUST_PROXY must be a hop count or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
+  })
+  TRUST_PROXY?: string;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
@@ -75,7 +126,15 @@ export class ConfigError extends Error {
   }
 }
 
-const KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
+const KEYS = Object.keys(new AppConfig()).concat([
+  'DATABASE_URL',
+  'EVENTSTORE_CONNECTION_STRING',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'CORS_ORIGINS',
+  'TRUST_PROXY',
+]);
 
 /** Reads the known keys from `env`, applies defaults, and throws a ConfigError naming each bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -88,8 +147,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(config, { forbidUnknownValues: true });
   if (errors.length > 0) {
     throw new ConfigError(
-      errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+      errors.map((e) => `${e.property}=${shown(e.property, raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`),
     );
   }
   return config;
+}
+
+/** A secret's value is never printed, only whether it was given. */
+function shown(key: string, value: string | undefined): string {
+  if (key === 'AUTH_JWT_SECRET') return value === undefined ? 'unset' : '(hidden)';
+  return JSON.stringify(value ?? null);
+}
+
+/** The origins of CORS_ORIGINS, or none. */
+export function corsOrigins(config: AppConfig): string[] {
+  return config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((o) => o.trim()) : [];
+}
+
+/** TRUST_PROXY as Express takes it: a hop count, or the list of trusted addresses. */
+export function trustProxy(config: AppConfig): number | string | false {
+  if (!config.TRUST_PROXY) return false;
+  return /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, corsOrigins, loadConfig, trustProxy } from './app-config.js';
+
+const SECRET = 'a-secret-of-forty-characters-0123456789';
 
 describe('configuration', () => {
   it('applies defaults when nothing is set', () => {
@@ -11,7 +13,7 @@ describe('configuration', () => {
   });
 
   it('reads numbers and names from the environment', () => {
-    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/x', PROJECTION_BATCH_SIZE: '50' });
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/x', PROJECTION_BATCH_SIZE: '50', AUTH_JWT_SECRET: SECRET });
     expect(config.PORT).toBe(8080);
     expect(config.DATABASE_URL).toBe('postgres://u:p@db:5432/x');
     expect(config.PROJECTION_BATCH_SIZE).toBe(50);
@@ -20,7 +22,7 @@ describe('configuration', () => {
   it('refuses bad values, naming each variable and its value', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', EVENT_STORE: 'kafka', PROJECTION_BATCH_SIZE: '0' });
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', EVENT_STORE: 'kafka', PROJECTION_BATCH_SIZE: '0', AUTH_JWT_SECRET: SECRET });
     } catch (e) {
       error = e;
     }
@@ -38,5 +40,35 @@ describe('configuration', () => {
     expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false' }).EVENT_STORE).toBe(
       'eventstoredb',
     );
+  });
+
+  it('requires a signing secret of at least 32 characters outside the embedded mode, and never prints it', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:p@db/x' })).toThrow(/AUTH_JWT_SECRET=unset: AUTH_JWT_SECRET is required when DATABASE_URL is set/);
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://u:p@db/x', AUTH_JWT_SECRET: 'too-short-secret' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).message).toMatch(/AUTH_JWT_SECRET=\(hidden\): .*at least 32 characters/);
+    expect((error as ConfigError).message).not.toContain('too-short-secret');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db/x', AUTH_JWT_SECRET: SECRET }).AUTH_JWT_SECRET).toBe(SECRET);
+    // The embedded mode generates its own when none is given.
+    expect(loadConfig({}).AUTH_JWT_SECRET).toBeUndefined();
+  });
+
+  it('takes CORS origins and proxy trust only in their documented forms', () => {
+    expect(corsOrigins(loadConfig({}))).toEqual([]);
+    expect(corsOrigins(loadConfig({ CORS_ORIGINS: 'https://a.example.vn, http://localhost:5173' }))).toEqual([
+      'https://a.example.vn',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS="\*"/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example.vn/path' })).toThrow(/CORS_ORIGINS/);
+    expect(trustProxy(loadConfig({}))).toBe(false);
+    expect(trustProxy(loadConfig({ TRUST_PROXY: '1' }))).toBe(1);
+    expect(trustProxy(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }))).toBe('loopback, 10.0.0.0/8');
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY="true"/);
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback; rm' })).toThrow(/TRUST_PROXY/);
   });
 });

@@ -1,6 +1,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
+import { HmacTokenVerifier, TokenVerifier } from './auth/token-verifier.js';
 import { CommandExecutor } from './commands/command-executor.js';
 import { IdempotencyStore } from './commands/idempotency.js';
 import { UnitLocks } from './commands/unit-locks.js';
@@ -13,6 +17,8 @@ export interface InfrastructureOptions {
   readonly databaseUrl: string;
   readonly dataSource: DataSource;
   readonly eventStore: EventStore;
+  /** The HS256 secret bearer tokens are verified with. */
+  readonly jwtSecret: string;
 }
 
 /** Shared infrastructure, built by the bootstrap (database and event store already open). */
@@ -39,6 +45,20 @@ export class InfrastructureModule {
           inject: [DataSource],
         },
         CommandResponseInterceptor,
+        {
+          provide: TokenVerifier,
+          useFactory: (config: AppConfig) =>
+            new HmacTokenVerifier({ secret: options.jwtSecret, issuer: config.AUTH_JWT_ISSUER, audience: config.AUTH_JWT_AUDIENCE }),
+          inject: [AppConfig],
+        },
+        {
+          provide: FailedAuthLimiter,
+          useFactory: (ds: DataSource, config: AppConfig) =>
+            new FailedAuthLimiter(ds, { limit: config.AUTH_FAILURE_LIMIT, windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS }),
+          inject: [DataSource, AppConfig],
+        },
+        // Every route of every module passes this guard: deny by default.
+        { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [AppConfig, DataSource, EventStore, CommandExecutor, IdempotencyStore, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
     };

@@ -38,7 +38,7 @@ describe('organisation through HTTP', () => {
     expect(event!.recordedAt).toBeInstanceOf(Date);
     expect(event!.position.toString()).toBe(res.body.position);
     expect(event!.metadata).toMatchObject({
-      actor: { id: 'unauthenticated', role: 'none', scopeUnitId: null },
+      actor: { id: 'test-admin', role: 'admin', scopeUnitId: null },
       correlationId: 'audit-trail-42',
       idempotencyKey: 'establish-hanoi-1',
     });

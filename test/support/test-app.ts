@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { afterAll, beforeAll } from '@jest/globals';
 import request from 'supertest';
 type App = Parameters<typeof request>[0];
@@ -10,13 +11,36 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 export interface TestApp {
   readonly service: RunningService;
   readonly http: App;
+  /** The secret the app verifies tokens with. */
+  readonly jwtSecret: string;
+  /** A token of an administrator without a unit: the default caller of `api`. */
+  readonly adminToken: string;
   close(): Promise<void>;
 }
 
+export interface TokenClaims {
+  readonly sub: string;
+  readonly role: string;
+  readonly unit?: string;
+  /** Seconds from now; negative for a token that has already expired. */
+  readonly expiresIn?: number;
+}
+
+/** A token signed with `secret` (HS256), as `npm run token` makes them. */
+export function signToken(secret: string, claims: TokenClaims): string {
+  const now = Math.floor(Date.now() / 1000);
+  const { expiresIn = 3600, ...rest } = claims;
+  return new JwtService().sign({ ...rest, iat: now, exp: now + expiresIn }, { secret, algorithm: 'HS256' });
+}
+
+export const tokenFor = (app: TestApp, claims: TokenClaims): string => signToken(app.jwtSecret, claims);
+
 /** The real application on a given database (not listening: supertest drives it). */
 export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const jwtSecret = env.AUTH_JWT_SECRET ?? randomBytes(32).toString('base64url');
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
+    AUTH_JWT_SECRET: jwtSecret,
     LOG_LEVEL: 'error',
     POLL_INTERVAL_MS: '200',
     PROJECTION_LOCK_RETRY_MS: '200',
@@ -26,11 +50,25 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
   return {
     service,
     http: service.app.getHttpServer() as App,
+    jwtSecret,
+    adminToken: signToken(jwtSecret, { sub: 'test-admin', role: 'admin' }),
     close: () => service.close(),
   };
 }
 
-export const api = (app: TestApp) => request(app.http);
+type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Requests to the app as a caller: an administrator without a unit unless a token is given
+ * (`null`: no Authorization header at all).
+ */
+export const api = (app: TestApp, token: string | null = app.adminToken) => {
+  const as = (verb: Verb) => (path: string) => {
+    const req = request(app.http)[verb](path);
+    return token === null ? req : req.set('Authorization', `Bearer ${token}`);
+  };
+  return { get: as('get'), post: as('post'), put: as('put'), patch: as('patch'), delete: as('delete') };
+};
 
 /** A test file's own database and app, started before its tests and dropped after them. */
 export function useTestApp(onStart: (app: TestApp) => void): void {

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from '../auth/auth.errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
 import { EventStoreCapabilityError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
@@ -27,6 +28,7 @@ const TITLES: Record<number, string> = {
   413: 'Request too large',
   415: 'Unsupported media type',
   422: 'Not allowed by the rules',
+  429: 'Too many requests',
   501: 'Not supported by this deployment',
   503: 'Service unavailable',
 };
@@ -85,6 +87,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(error: unknown, res: Response): Problem {
     if (error instanceof RequestValidationError) return problem(400, 'request.invalid', error.message, error.errors);
+    if (error instanceof AuthenticationError) {
+      // RFC 6750 §3: say which scheme is expected, and whether the token given was the fault.
+      res.setHeader(
+        'WWW-Authenticate',
+        error.code === 'auth.token_missing' ? 'Bearer realm="union-study-ledger"' : 'Bearer realm="union-study-ledger", error="invalid_token"',
+      );
+      return problem(401, error.code, error.message);
+    }
+    if (error instanceof TooManyFailedAuthenticationsError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      return problem(429, error.code, error.message);
+    }
+    if (error instanceof AccessDeniedError) {
+      return problem(403, error.code, error.message, error.field ? [{ field: error.field, message: error.message }] : undefined);
+    }
     if (error instanceof RuleViolation) {
       return problem(422, error.code, error.message, error.field ? [{ field: error.field, message: error.message }] : undefined);
     }

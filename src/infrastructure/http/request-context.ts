@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response, NextFunction } from 'express';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { deterministicUuid } from '../commands/deterministic-id.js';
 import type { ActorMetadata } from '../event-store/event-store.port.js';
 
-export interface ContextualRequest extends Request {
+export interface ContextualRequest extends AuthenticatedRequest {
   correlationId?: string;
   requestHash?: string;
-  actor?: ActorMetadata;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,11 +48,10 @@ export function requireJsonMiddleware(req: Request, res: Response, next: NextFun
   next();
 }
 
-/** Until authentication lands, commands are attributed to an unauthenticated caller. */
-const UNAUTHENTICATED: ActorMetadata = { id: 'unauthenticated', role: 'none', scopeUnitId: null };
-
+/** The caller the guard authenticated; a command never runs without one. */
 export function actorOf(req: ContextualRequest): ActorMetadata {
-  return req.actor ?? UNAUTHENTICATED;
+  if (!req.actor) throw new Error(`${req.method} ${req.path} reached a command without an authenticated caller`);
+  return req.actor;
 }
 
 /** Hash of what makes a request the same request: method, path and body. */

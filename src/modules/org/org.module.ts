@@ -13,6 +13,7 @@ import { RemoveMemberController } from './remove-member/remove-member.controller
 import { RemoveMemberHandler } from './remove-member/remove-member.handler.js';
 import { RenameOrgUnitController } from './rename-org-unit/rename-org-unit.controller.js';
 import { RenameOrgUnitHandler } from './rename-org-unit/rename-org-unit.handler.js';
+import { OrgAccess } from './shared/org-access.js';
 import { OrgStateLoader } from './shared/org-unit-loader.js';
 import { TerminateOrgUnitController } from './terminate-org-unit/terminate-org-unit.controller.js';
 import { TerminateOrgUnitHandler } from './terminate-org-unit/terminate-org-unit.handler.js';
@@ -37,6 +38,7 @@ import { TransferOrgUnitHandler } from './transfer-org-unit/transfer-org-unit.ha
   ],
   providers: [
     { provide: OrgStateLoader, useFactory: (store: EventStore) => new OrgStateLoader(store), inject: [EventStore] },
+    { provide: OrgAccess, useFactory: (loader: OrgStateLoader) => new OrgAccess(loader), inject: [OrgStateLoader] },
     EstablishOrgUnitHandler,
     RenameOrgUnitHandler,
     TransferOrgUnitHandler,

@@ -2,11 +2,12 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
-import { MemberVersion } from './member-version.entity.js';
+import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
 import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
 
 export class GetMemberQuery {
   constructor(
+    readonly scope: AccessScope,
     readonly memberId: string,
     readonly asOf: string,
     readonly minPosition: bigint | null,
@@ -33,6 +34,26 @@ export interface MemberView {
   readonly position: string;
 }
 
+/**
+ * The member's periods the caller may see. The member is visible when the period covering
+ * $2 (or, before she joined, her first period) is in a unit within the scope $3 on $2; each
+ * period of the history is shown when its unit was within the scope on the day of it
+ * nearest to $2 (its last day for a period that ended before).
+ */
+const VISIBLE_PERIODS = `
+  WITH periods AS (
+    SELECT m.*, org_unit_within(m.unit_id, $3::uuid, LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1)) AS within
+      FROM member_versions m WHERE m.member_id = $1
+  ),
+  gate AS (
+    SELECT within FROM periods
+     ORDER BY (valid_from <= $2::date AND (valid_to IS NULL OR valid_to > $2::date)) DESC, valid_from LIMIT 1
+  )
+  SELECT unit_id AS "unitId", to_char(valid_from, 'YYYY-MM-DD') AS "from", to_char(valid_to, 'YYYY-MM-DD') AS "to", status,
+         full_name AS "fullName", member_code AS "memberCode", to_char(joined_on, 'YYYY-MM-DD') AS "joinedOn"
+    FROM periods WHERE within AND (SELECT within FROM gate)
+   ORDER BY valid_from`;
+
 @QueryHandler(GetMemberQuery)
 export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberView> {
   constructor(
@@ -42,17 +63,16 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
 
   async execute(q: GetMemberQuery): Promise<MemberView> {
     const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION], q.minPosition);
-    const versions = await this.ds.getRepository(MemberVersion).find({ where: { memberId: q.memberId }, order: { validFrom: 'ASC' } });
-    const rows = versions.map((v) => ({
-      unitId: v.unitId,
-      from: v.validFrom,
-      to: v.validTo,
-      status: v.status,
-      fullName: v.fullName,
-      memberCode: v.memberCode,
-      joinedOn: v.joinedOn,
-    }));
-    if (rows.length === 0) throw new NotFound('member.not_found', `member ${q.memberId} does not exist`);
+    const rows: { unitId: string; from: string; to: string | null; status: string; fullName: string; memberCode: string; joinedOn: string }[] =
+      await this.ds.query(VISIBLE_PERIODS, [q.memberId, q.asOf, q.scope.unitId]);
+    if (rows.length === 0) {
+      throw new NotFound(
+        'member.not_found',
+        q.scope.unitId === null
+          ? `member ${q.memberId} does not exist`
+          : `member ${q.memberId} does not exist within the subtree of ${q.scope.unitId} on ${q.asOf}`,
+      );
+    }
     const current = rows.find((r) => r.from <= q.asOf && (r.to === null || r.to > q.asOf));
     const latest = rows[rows.length - 1]!;
     const status = current ? (current.status as MemberView['status']) : 'not_yet_joined';

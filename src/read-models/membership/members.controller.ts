@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { Access } from '../../infrastructure/auth/access-policy.js';
+import { type AccessScope, CallerScope } from '../../infrastructure/auth/caller-scope.js';
 import { UuidParam } from '../../infrastructure/http/validators.js';
 import { AsOfQuery, businessToday, toPosition } from '../shared/query-params.js';
 import { GetMemberQuery, type MemberView } from './member.queries.js';
@@ -8,8 +10,9 @@ import { GetMemberQuery, type MemberView } from './member.queries.js';
 export class MembersController {
   constructor(private readonly queryBus: QueryBus) {}
 
+  @Access.read()
   @Get(':id')
-  get(@Param('id', new UuidParam('id')) memberId: string, @Query() query: AsOfQuery): Promise<MemberView> {
-    return this.queryBus.execute(new GetMemberQuery(memberId, query.asOf ?? businessToday(), toPosition(query.minPosition)));
+  get(@Param('id', new UuidParam('id')) memberId: string, @Query() query: AsOfQuery, @CallerScope() scope: AccessScope): Promise<MemberView> {
+    return this.queryBus.execute(new GetMemberQuery(scope, memberId, query.asOf ?? businessToday(), toPosition(query.minPosition)));
   }
 }

@@ -2,6 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
@@ -30,6 +31,7 @@ export interface OrgUnitView extends UnitSummary {
 
 export class GetOrgUnitQuery {
   constructor(
+    readonly scope: AccessScope,
     readonly unitId: string,
     readonly asOf: string,
     readonly minPosition: bigint | null,
@@ -38,6 +40,7 @@ export class GetOrgUnitQuery {
 
 export class ListChildUnitsQuery {
   constructor(
+    readonly scope: AccessScope,
     readonly unitId: string,
     readonly asOf: string,
     readonly limit: number,
@@ -49,6 +52,21 @@ export class ListChildUnitsQuery {
 /** Versions valid on $2. */
 const ON = (alias: string, date = '$2'): string =>
   `${alias}.valid_from <= ${date}::date AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${date}::date)`;
+
+/**
+ * Within the caller's scope ($3: the scope unit, null for everything) on $2, as the
+ * hierarchy stood that day. Out of scope reads as absent: existence is not revealed.
+ */
+const WITHIN = (unitExpr: string): string => `org_unit_within(${unitExpr}, $3::uuid, $2::date)`;
+
+function notFound(q: { unitId: string; asOf: string; scope: AccessScope }): NotFound {
+  return new NotFound(
+    'org_unit.not_found',
+    q.scope.unitId === null
+      ? `org unit ${q.unitId} does not exist on ${q.asOf}`
+      : `org unit ${q.unitId} does not exist on ${q.asOf} within the subtree of ${q.scope.unitId}`,
+  );
+}
 
 const UNIT_COLUMNS = `v.unit_id AS "unitId", v.code, v.name, v.kind, v.level, v.parent_id AS "parentId",
   v.status, v.merged_into AS "mergedInto", to_char(v.established_on, 'YYYY-MM-DD') AS "establishedOn"`;
@@ -90,12 +108,11 @@ export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnit
   async execute(q: GetOrgUnitQuery): Promise<OrgUnitView> {
     const position = await this.progress.waitFor(PROJECTIONS, q.minPosition);
     const [unit]: Omit<UnitSummary, 'members'>[] = await this.ds.query(
-      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}`,
-      [q.unitId, q.asOf],
+      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`,
+      [q.unitId, q.asOf, q.scope.unitId],
     );
-    if (!unit) {
-      throw new NotFound('org_unit.not_found', `org unit ${q.unitId} does not exist on ${q.asOf}`);
-    }
+    if (!unit) throw notFound(q);
+    // Ancestors above the caller's scope unit are outside the scope: they are left out.
     const ancestors: OrgUnitView['ancestors'] = await this.ds.query(
       `WITH RECURSIVE up AS (
           SELECT v.parent_id, 1 AS depth FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}
@@ -105,8 +122,9 @@ export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnit
        )
        SELECT p.unit_id AS "unitId", p.code, p.name, p.level
          FROM up JOIN org_unit_versions p ON p.unit_id = up.parent_id AND ${ON('p')}
+        WHERE ${WITHIN('p.unit_id')}
         ORDER BY up.depth`,
-      [q.unitId, q.asOf],
+      [q.unitId, q.asOf, q.scope.unitId],
     );
     const counts = await memberCounts(this.ds, [q.unitId], q.asOf);
     return {
@@ -141,17 +159,19 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
     if (q.cursor !== null && after === null) {
       throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
     }
-    const [exists]: unknown[] = await this.ds.query(`SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}`, [
-      q.unitId,
-      q.asOf,
-    ]);
-    if (!exists) throw new NotFound('org_unit.not_found', `org unit ${q.unitId} does not exist on ${q.asOf}`);
+    const [exists]: unknown[] = await this.ds.query(
+      `SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`,
+      [q.unitId, q.asOf, q.scope.unitId],
+    );
+    if (!exists) throw notFound(q);
+    // The children of a unit within the scope are within it; the scope is checked once, on $1.
     const rows: Omit<UnitSummary, 'members'>[] = await this.ds.query(
-      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
-        WHERE v.parent_id = $1 AND ${ON('v')} AND v.status = 'active'
-          AND ($3::text IS NULL OR (v.code, v.unit_id::text) > ($3::text, $4::text))
-        ORDER BY v.code, v.unit_id LIMIT $5`,
-      [q.unitId, q.asOf, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
+      `WITH parent AS (SELECT ${WITHIN('$1::uuid')} AS within)
+       SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
+        WHERE v.parent_id = $1 AND ${ON('v')} AND v.status = 'active' AND (SELECT within FROM parent)
+          AND ($4::text IS NULL OR (v.code, v.unit_id::text) > ($4::text, $5::text))
+        ORDER BY v.code, v.unit_id LIMIT $6`,
+      [q.unitId, q.asOf, q.scope.unitId, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
     );
     const page = rows.slice(0, q.limit);
     const counts = await memberCounts(this.ds, page.map((u) => u.unitId), q.asOf);

@@ -6,6 +6,7 @@ import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { EnrolMemberCommand } from './enrol-member.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(EnrolMemberCommand)
 export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, CommandResult> {
@@ -13,9 +14,11 @@ export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, C
     private readonly executor: CommandExecutor,
     private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
+    private readonly access: OrgAccess,
   ) {}
 
   async execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
+    await this.access.requireUnits(context.actor, [{ unitId: e.unitId, on: e.joinedOn, field: 'unitId' }]);
     return this.locks.withLocks((await this.loader.fate(e.unitId)).chain, () =>
       this.executor.execute(
         onMember(e.memberId, async (state) =>

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import { Access } from '../../../infrastructure/auth/access-policy.js';
 import { CommandResponseInterceptor } from '../../../infrastructure/http/command-response.interceptor.js';
 import { CommandCtx } from '../../../infrastructure/http/request-context.js';
 import { newId } from '../shared/new-id.js';
@@ -11,6 +12,7 @@ import { EstablishOrgUnitRequest } from './establish-org-unit.request.dto.js';
 export class EstablishOrgUnitController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Access.write()
   @Post()
   @HttpCode(201)
   @UseInterceptors(CommandResponseInterceptor)

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '../../../infrastructure/commands/command-context.js';
+import { Access } from '../../../infrastructure/auth/access-policy.js';
 import { CommandResponseInterceptor } from '../../../infrastructure/http/command-response.interceptor.js';
 import { CommandCtx } from '../../../infrastructure/http/request-context.js';
 import { newId } from '../shared/new-id.js';
@@ -11,6 +12,7 @@ import { ImportMembersRequest } from './import-members.request.dto.js';
 export class ImportMembersController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Access.write()
   @Post('import')
   @HttpCode(201)
   @UseInterceptors(CommandResponseInterceptor)

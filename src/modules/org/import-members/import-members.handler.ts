@@ -9,6 +9,7 @@ import { decideMember, initialMemberState } from '../domain/member.decider.js';
 import type { OrgUnitState } from '../domain/org-unit.decider.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { ImportMembersCommand, type ImportMembersResult } from './import-members.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 /**
  * Enrols many members as one atomic append: every member is checked first, and a single
@@ -21,9 +22,14 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersComman
     private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
     private readonly store: EventStore,
+    private readonly access: OrgAccess,
   ) {}
 
   async execute(command: ImportMembersCommand): Promise<ImportMembersResult> {
+    await this.access.requireUnits(
+      command.context.actor,
+      command.members.map((m, i) => ({ unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` })),
+    );
     const chains = await Promise.all([...new Set(command.members.map((m) => m.unitId))].map((id) => this.loader.fate(id)));
     return this.locks.withLocks(
       chains.flatMap((f) => f.chain),

@@ -6,6 +6,7 @@ import { decideOrgUnit } from '../domain/org-unit.decider.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { MergeOrgUnitCommand } from './merge-org-unit.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(MergeOrgUnitCommand)
 export class MergeOrgUnitHandler implements ICommandHandler<MergeOrgUnitCommand, CommandResult> {
@@ -13,9 +14,14 @@ export class MergeOrgUnitHandler implements ICommandHandler<MergeOrgUnitCommand,
     private readonly executor: CommandExecutor,
     private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
+    private readonly access: OrgAccess,
   ) {}
 
   async execute(c: MergeOrgUnitCommand): Promise<CommandResult> {
+    await this.access.requireUnits(c.context.actor, [
+      { unitId: c.unitId, on: c.effectiveOn, field: 'id' },
+      { unitId: c.intoUnitId, on: c.effectiveOn, field: 'intoUnitId' },
+    ]);
     const command = { type: 'MergeOrgUnit', unitId: c.unitId, intoUnitId: c.intoUnitId, effectiveOn: c.effectiveOn } as const;
     return this.locks.withLocks([c.unitId, ...(await this.loader.fate(c.intoUnitId)).chain], () =>
       this.executor.execute(

@@ -5,15 +5,18 @@ import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { RemoveMemberCommand } from './remove-member.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(RemoveMemberCommand)
 export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly loader: OrgStateLoader,
+    private readonly access: OrgAccess,
   ) {}
 
-  execute(c: RemoveMemberCommand): Promise<CommandResult> {
+  async execute(c: RemoveMemberCommand): Promise<CommandResult> {
+    await this.access.requireMember(c.context.actor, c.memberId, c.effectiveOn, 'id');
     const command = { type: 'RemoveMember', memberId: c.memberId, effectiveOn: c.effectiveOn, reason: c.reason } as const;
     return this.executor.execute(
       onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, null, c.effectiveOn))),

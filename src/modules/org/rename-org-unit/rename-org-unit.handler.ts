@@ -4,12 +4,17 @@ import { CommandExecutor } from '../../../infrastructure/commands/command-execut
 import { decideOrgUnit, NO_CONTEXT } from '../domain/org-unit.decider.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { RenameOrgUnitCommand } from './rename-org-unit.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(RenameOrgUnitCommand)
 export class RenameOrgUnitHandler implements ICommandHandler<RenameOrgUnitCommand, CommandResult> {
-  constructor(private readonly executor: CommandExecutor) {}
+  constructor(
+    private readonly executor: CommandExecutor,
+    private readonly access: OrgAccess,
+  ) {}
 
-  execute(c: RenameOrgUnitCommand): Promise<CommandResult> {
+  async execute(c: RenameOrgUnitCommand): Promise<CommandResult> {
+    await this.access.requireUnits(c.context.actor, [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }]);
     const command = { type: 'RenameOrgUnit', unitId: c.unitId, name: c.name, effectiveOn: c.effectiveOn } as const;
     return this.executor.execute(onOrgUnit(c.unitId, (state) => decideOrgUnit(command, state, NO_CONTEXT)), c.context);
   }

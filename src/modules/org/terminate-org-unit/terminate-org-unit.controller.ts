@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
+import { Access } from '../../../infrastructure/auth/access-policy.js';
 import { CommandResponseInterceptor } from '../../../infrastructure/http/command-response.interceptor.js';
 import { CommandCtx } from '../../../infrastructure/http/request-context.js';
 import { UuidParam } from '../../../infrastructure/http/validators.js';
@@ -11,6 +12,7 @@ import { TerminateOrgUnitRequest } from './terminate-org-unit.request.dto.js';
 export class TerminateOrgUnitController {
   constructor(private readonly commandBus: CommandBus) {}
 
+  @Access.write()
   @Post(':id/terminate')
   @HttpCode(200)
   @UseInterceptors(CommandResponseInterceptor)

@@ -6,6 +6,7 @@ import { decideOrgUnit, NO_CONTEXT } from '../domain/org-unit.decider.js';
 import { OrgUnitDependents } from '../../../shared/org-unit-dependents.port.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { TerminateOrgUnitCommand } from './terminate-org-unit.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(TerminateOrgUnitCommand)
 export class TerminateOrgUnitHandler implements ICommandHandler<TerminateOrgUnitCommand, CommandResult> {
@@ -13,9 +14,11 @@ export class TerminateOrgUnitHandler implements ICommandHandler<TerminateOrgUnit
     private readonly executor: CommandExecutor,
     private readonly locks: UnitLocks,
     private readonly dependents: OrgUnitDependents,
+    private readonly access: OrgAccess,
   ) {}
 
-  execute(c: TerminateOrgUnitCommand): Promise<CommandResult> {
+  async execute(c: TerminateOrgUnitCommand): Promise<CommandResult> {
+    await this.access.requireUnits(c.context.actor, [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }]);
     const command = { type: 'TerminateOrgUnit', unitId: c.unitId, effectiveOn: c.effectiveOn, reason: c.reason } as const;
     return this.locks.withLocks([c.unitId], () =>
       this.executor.execute(

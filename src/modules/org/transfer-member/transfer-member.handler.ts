@@ -6,6 +6,7 @@ import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { TransferMemberCommand } from './transfer-member.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(TransferMemberCommand)
 export class TransferMemberHandler implements ICommandHandler<TransferMemberCommand, CommandResult> {
@@ -13,9 +14,12 @@ export class TransferMemberHandler implements ICommandHandler<TransferMemberComm
     private readonly executor: CommandExecutor,
     private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
+    private readonly access: OrgAccess,
   ) {}
 
   async execute(c: TransferMemberCommand): Promise<CommandResult> {
+    await this.access.requireMember(c.context.actor, c.memberId, c.effectiveOn, 'id');
+    await this.access.requireUnits(c.context.actor, [{ unitId: c.toUnitId, on: c.effectiveOn, field: 'toUnitId' }]);
     const command = { type: 'TransferMember', memberId: c.memberId, toUnitId: c.toUnitId, effectiveOn: c.effectiveOn } as const;
     // The unit she leaves (through its mergers) and the one she joins: both are read by the rule.
     const member = await this.loader.member(c.memberId);

@@ -6,6 +6,7 @@ import { decideOrgUnit } from '../domain/org-unit.decider.js';
 import { onOrgUnit } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
 import { TransferOrgUnitCommand } from './transfer-org-unit.command.js';
+import { OrgAccess } from '../shared/org-access.js';
 
 @CommandHandler(TransferOrgUnitCommand)
 export class TransferOrgUnitHandler implements ICommandHandler<TransferOrgUnitCommand, CommandResult> {
@@ -13,9 +14,14 @@ export class TransferOrgUnitHandler implements ICommandHandler<TransferOrgUnitCo
     private readonly executor: CommandExecutor,
     private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
+    private readonly access: OrgAccess,
   ) {}
 
   async execute(c: TransferOrgUnitCommand): Promise<CommandResult> {
+    await this.access.requireUnits(c.context.actor, [
+      { unitId: c.unitId, on: c.effectiveOn, field: 'id' },
+      { unitId: c.newParentId, on: c.effectiveOn, field: 'newParentId' },
+    ]);
     const command = { type: 'TransferOrgUnit', unitId: c.unitId, newParentId: c.newParentId, effectiveOn: c.effectiveOn } as const;
     return this.locks.withLocks((await this.loader.fate(c.newParentId)).chain, () =>
       this.executor.execute(

@@ -1,0 +1,27 @@
+import { Reflector } from '@nestjs/core';
+import type { Role } from './principal.js';
+
+/**
+ * Who may call a route. Every route declares one (on its handler or its controller); the
+ * guard refuses a route that has none. `public` routes take no token.
+ */
+export type RoutePolicy = { readonly public: true } | { readonly public: false; readonly roles: readonly Role[] };
+
+export const RoutePolicy = Reflector.createDecorator<RoutePolicy>();
+
+/** Reachable without a token (health probes). */
+export const Public = (): MethodDecorator & ClassDecorator => RoutePolicy({ public: true });
+
+/** Reachable by these roles (within their scope); `admin` is always among them. */
+export const Allow = (...roles: Exclude<Role, 'admin'>[]): MethodDecorator & ClassDecorator =>
+  RoutePolicy({ public: false, roles: ['admin', ...roles] });
+
+/** The role sets of API.md. */
+export const Access = {
+  /** Commands on the registry and the campaign: officers within their subtree. */
+  write: () => Allow('officer'),
+  /** Views: every role, within its subtree. */
+  read: () => Allow('officer', 'leadership', 'inspector', 'upstream'),
+  /** Operating the service itself. */
+  admin: () => Allow(),
+} as const;
