@@ -8,10 +8,13 @@ export interface FieldError {
 
 const TITLES: Record<number, string> = {
   400: 'Invalid request',
+  401: 'Not authenticated',
+  403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
   412: 'Precondition failed',
   422: 'Not allowed by the rules',
+  429: 'Too many requests',
   503: 'Service unavailable',
 };
 

@@ -71,12 +71,12 @@ export const api = (app: TestApp, token: string | null = app.adminToken) => {
 };
 
 /** A test file's own database and app, started before its tests and dropped after them. */
-export function useTestApp(onStart: (app: TestApp) => void): void {
+export function useTestApp(onStart: (app: TestApp) => void, env: Record<string, string> = {}): void {
   let db: TestDatabase | undefined;
   let app: TestApp | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await startTestApp(db.url);
+    app = await startTestApp(db.url, env);
     onStart(app);
   });
   afterAll(async () => {

@@ -1,0 +1,128 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import { Access, Public } from './access-policy.js';
+import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
+import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
+import type { Principal } from './principal.js';
+import { TokenVerifier } from './token-verifier.js';
+
+class Routes {
+  noPolicy(): void {}
+  @Public()
+  health(): void {}
+  @Access.read()
+  view(): void {}
+  @Access.write()
+  command(): void {}
+  @Access.admin()
+  operate(): void {}
+}
+
+/** Accepts the tokens it knows; every other token is refused as invalid. */
+class KnownTokens extends TokenVerifier {
+  constructor(private readonly known: Record<string, Principal>) {
+    super();
+  }
+  async verify(token: string): Promise<Principal> {
+    const principal = this.known[token];
+    if (!principal) throw new AuthenticationError('auth.token_invalid', 'the token is not valid: unknown');
+    return principal;
+  }
+}
+
+/** Counts failures in memory in place of the shared table. */
+class CountingLimiter extends FailedAuthLimiter {
+  readonly failures = new Map<string, number>();
+  constructor(private readonly limit: number) {
+    super({} as DataSource, { limit, windowSeconds: 60 });
+  }
+  override async recordFailure(client: string): Promise<number | null> {
+    const n = (this.failures.get(client) ?? 0) + 1;
+    this.failures.set(client, n);
+    return n > this.limit ? 60 : null;
+  }
+}
+
+const UNIT = '4f1c2a52-2b7e-4f57-9d0a-8c1f4f3e9a10';
+const tokens = new KnownTokens({
+  'officer-token': { sub: 'lan', role: 'officer', unitId: UNIT },
+  'inspector-token': { sub: 'minh', role: 'inspector', unitId: UNIT },
+  'admin-token': { sub: 'root', role: 'admin', unitId: null },
+});
+
+function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): { context: ExecutionContext; req: AuthenticatedRequest } {
+  const req = {
+    method: 'POST',
+    path: `/${handler}`,
+    ip,
+    socket: {},
+    header: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
+  } as unknown as AuthenticatedRequest;
+  const context = {
+    getHandler: () => Routes.prototype[handler],
+    getClass: () => Routes,
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
+  return { context, req };
+}
+
+async function refusal(guard: AuthGuard, handler: keyof Routes, authorization?: string, ip?: string): Promise<Error> {
+  try {
+    await guard.canActivate(call(handler, authorization, ip).context);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`${handler} was let through`);
+}
+
+describe('the access guard', () => {
+  it('closes a route without a policy to everyone, administrators included', async () => {
+    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    for (const token of [undefined, 'Bearer admin-token', 'Bearer officer-token']) {
+      const error = await refusal(guard, 'noPolicy', token);
+      expect(error).toBeInstanceOf(AccessDeniedError);
+      expect((error as AccessDeniedError).code).toBe('auth.no_policy');
+    }
+  });
+
+  it('lets a public route through without a token', async () => {
+    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    await expect(guard.canActivate(call('health').context)).resolves.toBe(true);
+  });
+
+  it('needs a bearer token everywhere else, and records who the caller is', async () => {
+    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    expect(((await refusal(guard, 'view')) as AuthenticationError).code).toBe('auth.token_missing');
+    expect(((await refusal(guard, 'view', 'Basic b2ZmaWNlcg==')) as AuthenticationError).code).toBe('auth.token_invalid');
+    expect(((await refusal(guard, 'view', 'Bearer someone-else')) as AuthenticationError).code).toBe('auth.token_invalid');
+    const { context, req } = call('view', 'bearer officer-token');
+    await expect(guard.canActivate(context)).resolves.toBe(true);
+    expect(req.principal).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
+    expect(req.actor).toEqual({ id: 'lan', role: 'officer', scopeUnitId: UNIT });
+  });
+
+  it('checks the role against the policy', async () => {
+    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    expect(((await refusal(guard, 'command', 'Bearer inspector-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');
+    expect(((await refusal(guard, 'operate', 'Bearer officer-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');
+    await expect(guard.canActivate(call('command', 'Bearer officer-token').context)).resolves.toBe(true);
+    await expect(guard.canActivate(call('operate', 'Bearer admin-token').context)).resolves.toBe(true);
+  });
+
+  it('refuses a client over the failure limit with 429, whatever token it shows next', async () => {
+    const limiter = new CountingLimiter(2);
+    const guard = new AuthGuard(new Reflector(), tokens, limiter);
+    expect(await refusal(guard, 'view', 'Bearer guess-1', '10.0.0.9')).toBeInstanceOf(AuthenticationError);
+    expect(await refusal(guard, 'view', undefined, '10.0.0.9')).toBeInstanceOf(AuthenticationError);
+    const third = await refusal(guard, 'view', 'Bearer guess-3', '10.0.0.9');
+    expect(third).toBeInstanceOf(TooManyFailedAuthenticationsError);
+    expect((third as TooManyFailedAuthenticationsError).retryAfterSeconds).toBe(60);
+    // Another client is not affected.
+    await expect(guard.canActivate(call('view', 'Bearer officer-token', '10.0.0.10').context)).resolves.toBe(true);
+    expect(limiter.failures.get('10.0.0.9')).toBe(3);
+    expect(limiter.failures.has('10.0.0.10')).toBe(false);
+  });
+});

@@ -1,0 +1,44 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { embeddedJwtSecret, jwtSecretFile } from './jwt-secret.js';
+
+describe('the signing secret of the embedded mode', () => {
+  const dirs: string[] = [];
+  const fresh = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-secret-'));
+    dirs.push(dir);
+    return join(dir, 'data');
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is generated once, readable only by its owner, and the same on every later start', async () => {
+    const dataDir = fresh();
+    const first = await embeddedJwtSecret(dataDir);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(jwtSecretFile(dataDir)).mode & 0o777).toBe(0o600);
+    expect(await embeddedJwtSecret(dataDir)).toBe(first);
+    expect(readdirSync(dataDir)).toEqual(['auth-jwt-secret']);
+  });
+
+  it('is one secret when several starts race to create it', async () => {
+    const dataDir = fresh();
+    const secrets = await Promise.all(Array.from({ length: 8 }, () => embeddedJwtSecret(dataDir)));
+    expect(new Set(secrets).size).toBe(1);
+    expect(readdirSync(dataDir)).toEqual(['auth-jwt-secret']);
+  });
+
+  it('is different in another data directory', async () => {
+    expect(await embeddedJwtSecret(fresh())).not.toBe(await embeddedJwtSecret(fresh()));
+  });
+
+  it('refuses a file holding no usable secret, saying what to do', async () => {
+    const dataDir = fresh();
+    await embeddedJwtSecret(dataDir);
+    writeFileSync(jwtSecretFile(dataDir), 'short\n');
+    await expect(embeddedJwtSecret(dataDir)).rejects.toThrow(/no usable secret .* delete it/);
+  });
+});

@@ -1,0 +1,109 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { JwtService } from '@nestjs/jwt';
+import { AuthenticationError } from './auth.errors.js';
+import { HmacTokenVerifier } from './token-verifier.js';
+
+const SECRET = 'the-service-secret-of-at-least-32-chars';
+const UNIT = '4f1c2a52-2b7e-4f57-9d0a-8c1f4f3e9a10';
+const now = () => Math.floor(Date.now() / 1000);
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function sign(claims: Record<string, unknown>, options: { secret?: string; algorithm?: 'HS256' | 'HS384' | 'HS512' } = {}): string {
+  const present = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+  return new JwtService().sign(present, { secret: options.secret ?? SECRET, algorithm: options.algorithm ?? 'HS256' });
+}
+
+/** A token assembled by hand, for headers no library would write. */
+function handMade(header: Record<string, unknown>, claims: Record<string, unknown>, signature = ''): string {
+  return `${b64(header)}.${b64(claims)}.${signature}`;
+}
+
+const valid = { sub: 'lan.nguyen', role: 'officer', unit: UNIT, exp: now() + 600 };
+
+async function refusal(token: string, verifier = new HmacTokenVerifier({ secret: SECRET })): Promise<{ code: string; message: string }> {
+  try {
+    await verifier.verify(token);
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthenticationError);
+    return { code: (error as AuthenticationError).code, message: (error as AuthenticationError).message };
+  }
+  throw new Error('the token was accepted');
+}
+
+describe('HS256 bearer tokens', () => {
+  const verifier = new HmacTokenVerifier({ secret: SECRET });
+
+  it('accepts a token signed with the secret and reads sub, role and unit', async () => {
+    await expect(verifier.verify(sign(valid))).resolves.toEqual({ sub: 'lan.nguyen', role: 'officer', unitId: UNIT });
+  });
+
+  it('accepts an admin without a unit: the whole registry', async () => {
+    await expect(verifier.verify(sign({ sub: 'root', role: 'admin', exp: now() + 60 }))).resolves.toEqual({ sub: 'root', role: 'admin', unitId: null });
+  });
+
+  it('refuses an expired token as expired', async () => {
+    expect((await refusal(sign({ ...valid, exp: now() - 120 }))).code).toBe('auth.token_expired');
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    expect(await refusal(sign(valid, { secret: 'some-other-secret-of-32-characters!!' }))).toEqual({
+      code: 'auth.token_invalid',
+      message: 'the token is not valid: invalid signature',
+    });
+  });
+
+  it('refuses alg "none", with or without a signature', async () => {
+    expect((await refusal(handMade({ alg: 'none', typ: 'JWT' }, valid))).code).toBe('auth.token_invalid');
+    expect((await refusal(handMade({ alg: 'none', typ: 'JWT' }, valid, 'c2ln'))).code).toBe('auth.token_invalid');
+  });
+
+  it('refuses every algorithm but HS256, even with the right secret', async () => {
+    expect((await refusal(sign(valid, { algorithm: 'HS512' }))).code).toBe('auth.token_invalid');
+    expect((await refusal(sign(valid, { algorithm: 'HS384' }))).code).toBe('auth.token_invalid');
+    const header = { alg: 'RS256', typ: 'JWT' };
+    const signature = createHmac('sha256', SECRET).update(`${b64(header)}.${b64(valid)}`).digest('base64url');
+    expect((await refusal(handMade(header, valid, signature))).code).toBe('auth.token_invalid');
+  });
+
+  it('refuses malformed tokens', async () => {
+    for (const token of ['abc', 'a.b.c', `${b64({ alg: 'HS256' })}.not-json.x`, '']) {
+      expect((await refusal(token)).code).toBe('auth.token_invalid');
+    }
+  });
+
+  it('refuses a token whose signed claims are altered', async () => {
+    const [h, , s] = sign(valid).split('.');
+    expect((await refusal(`${h}.${b64({ ...valid, role: 'admin' })}.${s}`)).code).toBe('auth.token_invalid');
+  });
+
+  it('refuses tokens without the claims of API.md, naming what is wrong', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...valid, exp: undefined }, /no expiry/],
+      [{ ...valid, sub: undefined }, /sub must be/],
+      [{ ...valid, sub: '' }, /sub must be/],
+      [{ ...valid, role: 'superuser' }, /role must be one of/],
+      [{ ...valid, role: undefined }, /role must be one of/],
+      [{ ...valid, unit: undefined }, /a officer token must name its unit/],
+      [{ ...valid, unit: 'district-7' }, /unit must be the UUID/],
+    ];
+    for (const [claims, why] of cases) {
+      const { code, message } = await refusal(sign(claims));
+      expect(code).toBe('auth.token_invalid');
+      expect(message).toMatch(why);
+    }
+  });
+
+  it('refuses a token not yet valid (nbf in the future)', async () => {
+    expect((await refusal(sign({ ...valid, nbf: now() + 3600 }))).code).toBe('auth.token_invalid');
+  });
+
+  it('checks issuer and audience when they are configured', async () => {
+    const strict = new HmacTokenVerifier({ secret: SECRET, issuer: 'https://sso.congdoan.vn', audience: 'union-study-ledger' });
+    expect((await refusal(sign(valid), strict)).code).toBe('auth.token_invalid');
+    expect((await refusal(sign({ ...valid, iss: 'https://sso.congdoan.vn', aud: 'another-app' }), strict)).code).toBe('auth.token_invalid');
+    await expect(strict.verify(sign({ ...valid, iss: 'https://sso.congdoan.vn', aud: 'union-study-ledger' }))).resolves.toMatchObject({
+      role: 'officer',
+    });
+  });
+});

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { api, code, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
+
+/**
+ * Every route of the running application, for every role, inside and outside the caller's
+ * scope: the status it must answer, and for a refused write that nothing was appended.
+ * A route the application serves without an entry here fails the test: a new route must
+ * come with its policy and its row in this matrix.
+ */
+
+type Policy = 'public' | 'admin' | 'write' | 'read';
+type Target = 'in' | 'out';
+
+interface Fixture {
+  /** Scope of the scoped callers: a province with two districts. */
+  readonly province: string;
+  readonly districtA: string;
+  readonly districtB: string;
+  readonly unit: string;
+  readonly otherUnit: string;
+  readonly member: string;
+  /** The same shapes in another province: outside the scope. */
+  readonly outside: { readonly province: string; readonly districtA: string; readonly districtB: string; readonly unit: string; readonly otherUnit: string; readonly member: string };
+}
+
+interface Call {
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+interface RouteSpec {
+  readonly policy: Policy;
+  /** The status of an allowed call. */
+  readonly allowed: number;
+  /** A fresh call aimed inside or outside the scope (writes create what they act on first). */
+  build(app: TestApp, fx: Fixture, target: Target): Promise<Call>;
+}
+
+type Side = Omit<Fixture, 'outside'>;
+const side = (fx: Fixture, target: Target): Side => (target === 'in' ? fx : fx.outside);
+const ON = '2024-03-01';
+
+async function freshUnit(app: TestApp, parentId: string): Promise<string> {
+  return (await establish(app, { name: 'CĐCS mới', kind: 'grassroots_union', parentId, establishedOn: '2020-01-01' })).id;
+}
+
+async function freshMember(app: TestApp, unitId: string): Promise<string> {
+  return (await enrol(app, { unitId, fullName: 'Đoàn viên mới', joinedOn: '2020-01-01' })).id;
+}
+
+const MATRIX: Record<string, RouteSpec> = {
+  'GET /health': { policy: 'public', allowed: 200, build: async () => ({ path: '/health' }) },
+  'GET /admin/projections': { policy: 'admin', allowed: 200, build: async () => ({ path: '/admin/projections' }) },
+  'POST /admin/projections/:name/rebuild': {
+    policy: 'admin',
+    allowed: 202,
+    build: async () => ({ path: '/admin/projections/org-structure/rebuild' }),
+  },
+  'POST /org-units': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({
+      path: '/org-units',
+      body: { code: code('G'), name: 'CĐCS', kind: 'grassroots_union', parentId: side(fx, t).districtA, establishedOn: ON },
+    }),
+  },
+  'POST /org-units/:id/rename': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/org-units/${await freshUnit(app, side(fx, t).districtA)}/rename`, body: { name: 'Tên mới', effectiveOn: ON } }),
+  },
+  'POST /org-units/:id/transfer': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/org-units/${await freshUnit(app, side(fx, t).districtA)}/transfer`,
+      body: { newParentId: side(fx, t).districtB, effectiveOn: ON },
+    }),
+  },
+  'POST /org-units/:id/merge': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/org-units/${await freshUnit(app, side(fx, t).districtA)}/merge`,
+      body: { intoUnitId: await freshUnit(app, side(fx, t).districtA), effectiveOn: ON },
+    }),
+  },
+  'POST /org-units/:id/terminate': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/org-units/${await freshUnit(app, side(fx, t).districtA)}/terminate`,
+      body: { effectiveOn: ON, reason: 'giải thể' },
+    }),
+  },
+  'GET /org-units/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/org-units/${side(fx, t).unit}?asOf=${ON}` }) },
+  'GET /org-units/:id/children': {
+    policy: 'read',
+    allowed: 200,
+    build: async (_, fx, t) => ({ path: `/org-units/${side(fx, t).districtA}/children?asOf=${ON}` }),
+  },
+  'POST /members': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({ path: '/members', body: { unitId: side(fx, t).unit, fullName: 'Đoàn viên', memberCode: code('M'), joinedOn: ON } }),
+  },
+  'POST /members/import': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({
+      path: '/members/import',
+      body: {
+        members: [
+          { unitId: side(fx, t).unit, fullName: 'Một', memberCode: code('M'), joinedOn: ON },
+          { unitId: side(fx, t).otherUnit, fullName: 'Hai', memberCode: code('M'), joinedOn: ON },
+        ],
+      },
+    }),
+  },
+  'POST /members/:id/transfer': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/members/${await freshMember(app, side(fx, t).unit)}/transfer`,
+      body: { toUnitId: side(fx, t).otherUnit, effectiveOn: ON },
+    }),
+  },
+  'POST /members/:id/leave': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/members/${await freshMember(app, side(fx, t).unit)}/leave`, body: { effectiveOn: ON, reason: 'nghỉ hưu' } }),
+  },
+  'GET /members/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/members/${side(fx, t).member}?asOf=${ON}` }) },
+};
+
+type Caller = 'admin' | 'admin of the province' | 'officer' | 'leadership' | 'inspector' | 'upstream';
+const CALLERS: Caller[] = ['admin', 'admin of the province', 'officer', 'leadership', 'inspector', 'upstream'];
+
+/** The status the contract of API.md gives a caller on a route, inside or outside the scope. */
+function expected(spec: RouteSpec, caller: Caller, target: Target): number {
+  const unrestricted = caller === 'admin';
+  switch (spec.policy) {
+    case 'public':
+      return spec.allowed;
+    case 'admin':
+      return caller === 'admin' || caller === 'admin of the province' ? spec.allowed : 403;
+    case 'write':
+      if (caller !== 'admin' && caller !== 'admin of the province' && caller !== 'officer') return 403;
+      return unrestricted || target === 'in' ? spec.allowed : 403;
+    case 'read':
+      // Outside the scope a view answers as if the thing did not exist.
+      return unrestricted || target === 'in' ? spec.allowed : 404;
+  }
+}
+
+/** METHOD /path of every route the running application serves, read from its router. */
+function servedRoutes(app: TestApp): string[] {
+  const express = app.service.app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  return express.router.stack
+    .filter((layer) => layer.route)
+    .flatMap((layer) =>
+      Object.keys(layer.route!.methods)
+        .filter((m) => m !== '_all')
+        .map((m) => `${m.toUpperCase()} ${layer.route!.path}`),
+    )
+    .sort();
+}
+
+describe('access: every route, every role, inside and outside the scope', () => {
+  let app: TestApp;
+  // Hundreds of deliberate 401s come from one address here: the failed-authentication limit is raised.
+  useTestApp((started) => (app = started), { AUTH_FAILURE_LIMIT: '100000' });
+
+  async function fixture(): Promise<Fixture> {
+    const build = async () => {
+      const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+      const districtA = (await establish(app, { name: 'LĐLĐ huyện A', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+      const districtB = (await establish(app, { name: 'LĐLĐ huyện B', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+      const unit = (await establish(app, { name: 'CĐCS 1', kind: 'grassroots_union', parentId: districtA, establishedOn: '2000-01-01' })).id;
+      const otherUnit = (await establish(app, { name: 'CĐCS 2', kind: 'grassroots_union', parentId: districtB, establishedOn: '2000-01-01' })).id;
+      const member = await enrol(app, { unitId: unit, fullName: 'Nguyễn Văn A', joinedOn: '2010-01-01' });
+      await api(app).get(`/members/${member.id}`).query({ minPosition: member.position }).expect(200);
+      return { province, districtA, districtB, unit, otherUnit, member: member.id };
+    };
+    const inside = await build();
+    return { ...inside, outside: await build() };
+  }
+
+  function tokenOf(caller: Caller, fx: Fixture): string {
+    if (caller === 'admin') return app.adminToken;
+    const role = caller === 'admin of the province' ? 'admin' : caller;
+    return tokenFor(app, { sub: `${role}-of-${fx.province.slice(0, 8)}`, role, unit: fx.province });
+  }
+
+  const head = async (): Promise<bigint> => app.service.app.get(EventStore).headPosition();
+
+  it('has a row in the matrix for every route the application serves, and no row for a route it does not', () => {
+    expect(servedRoutes(app)).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  it('answers every route as the matrix says, and appends nothing for a refused write', async () => {
+    const fx = await fixture();
+    const results: string[] = [];
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const [route, spec] of Object.entries(MATRIX)) {
+      const method = route.split(' ')[0]!.toLowerCase() as 'get' | 'post';
+      for (const target of ['in', 'out'] as const) {
+        for (const caller of [...CALLERS, 'no token', 'forged token'] as const) {
+          const call = await spec.build(app, fx, target);
+          const token =
+            caller === 'no token'
+              ? null
+              : caller === 'forged token'
+                ? tokenFor({ ...app, jwtSecret: 'another-secret-of-at-least-32-characters' }, { sub: 'mallory', role: 'admin' })
+                : tokenOf(caller, fx);
+          const want = caller === 'no token' || caller === 'forged token' ? (spec.policy === 'public' ? spec.allowed : 401) : expected(spec, caller, target);
+          const before = await head();
+          const req = api(app, token)[method](call.path);
+          const res = await (call.body === undefined ? req : req.send(call.body as object));
+          const after = await head();
+          checked++;
+          const line = `${route} as ${caller}, ${target} of scope: ${res.status}`;
+          results.push(line);
+          if (res.status !== want) mismatches.push(`${line}, expected ${want}: ${JSON.stringify(res.body)}`);
+          if (spec.policy === 'write' && want >= 400 && after !== before) mismatches.push(`${line} appended events (head ${before} → ${after})`);
+          if (spec.policy === 'write' && want < 400 && after === before) mismatches.push(`${line} appended nothing`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(checked).toBe(Object.keys(MATRIX).length * 2 * (CALLERS.length + 2));
+  });
+
+  it('records the caller of every appended event: sub, role, scope unit and correlation id', async () => {
+    const fx = await fixture();
+    const token = tokenOf('officer', fx);
+    const res = await api(app, token)
+      .post('/org-units')
+      .set('X-Correlation-Id', 'thanh-tra-2024-17')
+      .send({ code: code('G'), name: 'CĐCS', kind: 'grassroots_union', parentId: fx.districtA, establishedOn: ON })
+      .expect(201);
+    expect(res.headers['x-correlation-id']).toBe('thanh-tra-2024-17');
+    const [event] = await app.service.app.get(EventStore).readStream(`orgUnit-${res.body.id}`);
+    expect(event!.metadata).toMatchObject({
+      actor: { id: `officer-of-${fx.province.slice(0, 8)}`, role: 'officer', scopeUnitId: fx.province },
+      correlationId: 'thanh-tra-2024-17',
+    });
+
+    const generated = await api(app, token).post('/members').send({ unitId: fx.unit, fullName: 'Trần Thị B', memberCode: code('M'), joinedOn: ON }).expect(201);
+    const correlationId = generated.headers['x-correlation-id'] as string;
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    const [enrolled] = await app.service.app.get(EventStore).readStream(`member-${generated.body.id}`);
+    expect(enrolled!.metadata.correlationId).toBe(correlationId);
+    expect(enrolled!.metadata.actor).toEqual({ id: `officer-of-${fx.province.slice(0, 8)}`, role: 'officer', scopeUnitId: fx.province });
+  });
+
+  it('refuses a write that reaches out of the scope through any unit it names, appending nothing', async () => {
+    const fx = await fixture();
+    const token = tokenOf('officer', fx);
+    const before = await head();
+    const unit = await freshUnit(app, fx.districtA);
+    const afterFixture = await head();
+    expect(afterFixture > before).toBe(true);
+    const attempts = [
+      api(app, token).post(`/org-units/${unit}/transfer`).send({ newParentId: fx.outside.districtA, effectiveOn: ON }),
+      api(app, token).post(`/org-units/${unit}/merge`).send({ intoUnitId: fx.outside.unit, effectiveOn: ON }),
+      api(app, token).post(`/members/${fx.member}/transfer`).send({ toUnitId: fx.outside.unit, effectiveOn: ON }),
+      api(app, token).post(`/members/${fx.outside.member}/transfer`).send({ toUnitId: fx.unit, effectiveOn: ON }),
+      api(app, token)
+        .post('/members/import')
+        .send({
+          members: [
+            { unitId: fx.unit, fullName: 'Trong', memberCode: code('M'), joinedOn: ON },
+            { unitId: fx.outside.unit, fullName: 'Ngoài', memberCode: code('M'), joinedOn: ON },
+          ],
+        }),
+      api(app, token).post('/org-units').send({ code: code('P'), name: 'Tỉnh mới', kind: 'provincial_federation', establishedOn: ON }),
+      api(app, token).post(`/members/${randomUUID()}/leave`).send({ effectiveOn: ON, reason: 'x' }),
+    ];
+    const fields: string[] = [];
+    for (const attempt of attempts) {
+      const res = await attempt;
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 403, code: 'auth.out_of_scope' });
+      fields.push(res.body.errors[0].field);
+    }
+    expect(fields).toEqual(['newParentId', 'intoUnitId', 'toUnitId', 'id', 'members[1].unitId', 'parentId', 'id']);
+    expect(await head()).toBe(afterFixture);
+  });
+});
