@@ -13,6 +13,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   412: 'Precondition failed',
+  413: 'Request too large',
   422: 'Not allowed by the rules',
   429: 'Too many requests',
   503: 'Service unavailable',

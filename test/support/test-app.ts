@@ -56,7 +56,7 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
   };
 }
 
-type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /**
  * Requests to the app as a caller: an administrator without a unit unless a token is given
@@ -67,7 +67,7 @@ export const api = (app: TestApp, token: string | null = app.adminToken) => {
     const req = request(app.http)[verb](path);
     return token === null ? req : req.set('Authorization', `Bearer ${token}`);
   };
-  return { get: as('get'), post: as('post'), put: as('put'), patch: as('patch'), delete: as('delete') };
+  return { get: as('get'), post: as('post'), put: as('put'), patch: as('patch'), delete: as('delete'), options: as('options') };
 };
 
 /** A test file's own database and app, started before its tests and dropped after them. */

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
+import { SCOPE_PROJECTIONS, withinScope } from '../shared/scope.js';
 import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
 
 export class GetMemberQuery {
@@ -42,7 +43,7 @@ export interface MemberView {
  */
 const VISIBLE_PERIODS = `
   WITH periods AS (
-    SELECT m.*, org_unit_within(m.unit_id, $3::uuid, LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1)) AS within
+    SELECT m.*, ${withinScope('m.unit_id', '$3', 'LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1)')} AS within
       FROM member_versions m WHERE m.member_id = $1
   ),
   gate AS (
@@ -62,7 +63,8 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
   ) {}
 
   async execute(q: GetMemberQuery): Promise<MemberView> {
-    const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION], q.minPosition);
+    // The scope is read from the organisation view: both views must have reached minPosition.
+    const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition);
     const rows: { unitId: string; from: string; to: string | null; status: string; fullName: string; memberCode: string; joinedOn: string }[] =
       await this.ds.query(VISIBLE_PERIODS, [q.memberId, q.asOf, q.scope.unitId]);
     if (rows.length === 0) {

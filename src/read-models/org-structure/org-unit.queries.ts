@@ -6,6 +6,7 @@ import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
+import { withinScope } from '../shared/scope.js';
 import { ORG_STRUCTURE_PROJECTION } from './org-structure.projection.js';
 
 const PROJECTIONS = [ORG_STRUCTURE_PROJECTION, MEMBERSHIP_PROJECTION];
@@ -57,7 +58,7 @@ const ON = (alias: string, date = '$2'): string =>
  * Within the caller's scope ($3: the scope unit, null for everything) on $2, as the
  * hierarchy stood that day. Out of scope reads as absent: existence is not revealed.
  */
-const WITHIN = (unitExpr: string): string => `org_unit_within(${unitExpr}, $3::uuid, $2::date)`;
+const WITHIN = (unitExpr: string): string => withinScope(unitExpr, '$3', '$2');
 
 function notFound(q: { unitId: string; asOf: string; scope: AccessScope }): NotFound {
   return new NotFound(

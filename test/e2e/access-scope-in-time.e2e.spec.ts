@@ -1,0 +1,123 @@
+import { describe, expect, it } from '@jest/globals';
+import { expectProblem } from '../support/problems.js';
+import { api, code, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
+
+/**
+ * Scope follows the hierarchy as it stood on the date that matters: a unit moved out of a
+ * district on 1 July 2025 is outside that district's scope for facts from then on, and
+ * inside it for facts before.
+ */
+describe('scope as the hierarchy stands on the date that matters', () => {
+  let app: TestApp;
+  useTestApp((started) => (app = started));
+
+  async function reorganised() {
+    const province = (await establish(app, { name: 'LĐLĐ tỉnh Lào Cai', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const d1 = (await establish(app, { name: 'LĐLĐ huyện Bảo Thắng', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+    const d2 = (await establish(app, { name: 'LĐLĐ thành phố Lào Cai', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+    const school = (await establish(app, { name: 'CĐCS Trường THCS Phố Lu', kind: 'grassroots_union', parentId: d1, establishedOn: '2005-01-01' })).id;
+    const member = (await enrol(app, { unitId: school, fullName: 'Lò Thị Hoa', joinedOn: '2015-09-01' })).id;
+    const moved = await api(app).post(`/org-units/${school}/transfer`).send({ newParentId: d2, effectiveOn: '2025-07-01' }).expect(200);
+    const officer = (unit: string, role = 'officer') => tokenFor(app, { sub: `${role}-${unit.slice(0, 6)}`, role, unit });
+    return { province, d1, d2, school, member, position: moved.body.position as string, officer };
+  }
+
+  it('shows a unit to the district it belonged to on the asked date, and only to it', async () => {
+    const h = await reorganised();
+    const get = (token: string, asOf: string) => api(app, token).get(`/org-units/${h.school}`).query({ asOf, minPosition: h.position });
+    await get(h.officer(h.d1), '2025-06-30').expect(200);
+    expectProblem(await get(h.officer(h.d1), '2025-07-01'), 404, 'org_unit.not_found');
+    expectProblem(await get(h.officer(h.d2), '2025-06-30'), 404, 'org_unit.not_found');
+    await get(h.officer(h.d2), '2025-07-01').expect(200);
+    // The province saw it on both dates.
+    await get(h.officer(h.province, 'leadership'), '2025-06-30').expect(200);
+    await get(h.officer(h.province, 'leadership'), '2025-07-01').expect(200);
+  });
+
+  it('lists a unit among the children seen within the scope on that date', async () => {
+    const h = await reorganised();
+    const children = async (token: string, parent: string, asOf: string) =>
+      ((await api(app, token).get(`/org-units/${parent}/children`).query({ asOf, minPosition: h.position }).expect(200)).body.items as { unitId: string }[]).map(
+        (u) => u.unitId,
+      );
+    expect(await children(h.officer(h.d1), h.d1, '2025-06-30')).toEqual([h.school]);
+    expect(await children(h.officer(h.d1), h.d1, '2025-07-01')).toEqual([]);
+    expect(await children(h.officer(h.d2), h.d2, '2025-07-01')).toEqual([h.school]);
+    // Another district's children are not listed at all: its existence is not revealed.
+    expectProblem(await api(app, h.officer(h.d1)).get(`/org-units/${h.d2}/children`).query({ asOf: '2025-07-01' }), 404, 'org_unit.not_found');
+  });
+
+  it('leaves out of a view the ancestors above the caller’s scope unit', async () => {
+    const h = await reorganised();
+    const ancestors = async (token: string) =>
+      ((await api(app, token).get(`/org-units/${h.school}`).query({ asOf: '2025-06-30', minPosition: h.position }).expect(200)).body.ancestors as { unitId: string }[]).map(
+        (a) => a.unitId,
+      );
+    expect(await ancestors(app.adminToken)).toEqual([h.d1, h.province]);
+    expect(await ancestors(h.officer(h.province, 'inspector'))).toEqual([h.d1, h.province]);
+    expect(await ancestors(h.officer(h.d1, 'inspector'))).toEqual([h.d1]);
+    expect(await ancestors(h.officer(h.school, 'inspector'))).toEqual([]);
+  });
+
+  it('shows a member to the district her unit belonged to on the asked date', async () => {
+    const h = await reorganised();
+    const get = (token: string, asOf: string) => api(app, token).get(`/members/${h.member}`).query({ asOf, minPosition: h.position });
+    await get(h.officer(h.d1), '2025-06-30').expect(200);
+    expectProblem(await get(h.officer(h.d1), '2025-08-01'), 404, 'member.not_found');
+    expectProblem(await get(h.officer(h.d2), '2025-06-30'), 404, 'member.not_found');
+    await get(h.officer(h.d2), '2025-08-01').expect(200);
+  });
+
+  it('shows only the periods of a member’s history spent within the scope', async () => {
+    const h = await reorganised();
+    const other = (await establish(app, { name: 'CĐCS Bệnh viện', kind: 'grassroots_union', parentId: h.d1, establishedOn: '2005-01-01' })).id;
+    const member = (await enrol(app, { unitId: other, fullName: 'Vàng A Chứ', joinedOn: '2016-01-01' })).id;
+    // Moves to the school (then in district 1), which itself moves to district 2 later.
+    const moved = await api(app).post(`/members/${member}/transfer`).send({ toUnitId: h.school, effectiveOn: '2025-08-01' }).expect(200);
+    const history = async (token: string, asOf: string) =>
+      ((await api(app, token).get(`/members/${member}`).query({ asOf, minPosition: moved.body.position }).expect(200)).body.history as { unitId: string }[]).map(
+        (p) => p.unitId,
+      );
+    expect(await history(app.adminToken, '2025-09-01')).toEqual([other, h.school]);
+    // District 2 sees her at the school from August, but not her years in district 1's hospital.
+    expect(await history(h.officer(h.d2), '2025-09-01')).toEqual([h.school]);
+    // District 1 sees her hospital years as of 2025; the school period is district 2's.
+    expect(await history(h.officer(h.d1), '2025-01-01')).toEqual([other]);
+  });
+
+  it('lets a district record facts dated before a unit left it, and not after; the new district the reverse', async () => {
+    const h = await reorganised();
+    const enrolAs = (token: string, joinedOn: string) =>
+      api(app, token).post('/members').send({ unitId: h.school, fullName: 'Giàng Seo Phử', memberCode: code('M'), joinedOn });
+    await enrolAs(h.officer(h.d1), '2025-05-01').expect(201);
+    expectProblem(await enrolAs(h.officer(h.d1), '2025-08-01'), 403, 'auth.out_of_scope', ['unitId']);
+    expectProblem(await enrolAs(h.officer(h.d2), '2025-05-01'), 403, 'auth.out_of_scope', ['unitId']);
+    await enrolAs(h.officer(h.d2), '2025-08-01').expect(201);
+    // A member's leaving is dated too: the school's member leaves in district 2's time.
+    expectProblem(
+      await api(app, h.officer(h.d1)).post(`/members/${h.member}/leave`).send({ effectiveOn: '2025-09-01', reason: 'chuyển công tác' }),
+      403,
+      'auth.out_of_scope',
+      ['id'],
+    );
+    await api(app, h.officer(h.d2)).post(`/members/${h.member}/leave`).send({ effectiveOn: '2025-09-01', reason: 'chuyển công tác' }).expect(200);
+  });
+
+  it('lets a grassroots officer act on its own unit and nothing beside it', async () => {
+    const h = await reorganised();
+    const own = h.officer(h.school);
+    await api(app, own).post(`/org-units/${h.school}/rename`).send({ name: 'CĐCS Trường THCS Phố Lu mới', effectiveOn: '2025-09-01' }).expect(200);
+    expectProblem(
+      await api(app, own).post(`/org-units/${h.d2}/rename`).send({ name: 'Không được', effectiveOn: '2025-09-01' }),
+      403,
+      'auth.out_of_scope',
+      ['id'],
+    );
+    // Establishing a unit under its own grassroots unit is refused by the rules, not by the scope.
+    expectProblem(
+      await api(app, own).post('/org-units').send({ code: code('G'), name: 'Tổ', kind: 'grassroots_union', parentId: h.school, establishedOn: '2025-09-01' }),
+      422,
+      'org_unit.parent_level',
+    );
+  });
+});
