@@ -5,9 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
+import { json } from 'express';
 import helmet from 'helmet';
 import { type AppConfig, corsOrigins, trustProxy } from './config/app-config.js';
+import { authenticationMiddleware, whenAuthenticated } from './infrastructure/auth/authentication.middleware.js';
 import { embeddedJwtSecret } from './infrastructure/auth/jwt-secret.js';
+import { TokenVerifier } from './infrastructure/auth/token-verifier.js';
 import { createDataSource } from './infrastructure/database/data-source.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres.js';
 import type { EventStore } from './infrastructure/event-store/event-store.port.js';
@@ -98,11 +101,13 @@ export async function createService(config: AppConfig): Promise<RunningService> 
         maxAge: 600,
       });
     }
-    // 10,000 members with the longest names and codes allowed fit in 12 MB; other bodies are small.
-    app.useBodyParser('json', { limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) });
-    app.useBodyParser('json', { limit: BODY_LIMIT });
     app.use(correlationIdMiddleware);
-    app.use(requireJsonMiddleware);
+    // The token is verified before the body is read: an anonymous body is never parsed.
+    app.use(authenticationMiddleware(app.get(TokenVerifier)));
+    // 10,000 members with the longest names and codes allowed fit in 12 MB; other bodies are small.
+    app.use(whenAuthenticated(json({ limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) })));
+    app.use(whenAuthenticated(json({ limit: BODY_LIMIT })));
+    app.use(whenAuthenticated(requireJsonMiddleware));
     app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
     app.useGlobalFilters(new ProblemDetailsFilter());
     app.disable('x-powered-by');

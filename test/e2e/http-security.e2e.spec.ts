@@ -56,8 +56,12 @@ describe('HTTP security', () => {
       expect(await head(app)).toBe(before);
     });
 
-    it('authenticates before it validates: an anonymous bad body is 401, not 400', async () => {
+    it('authenticates before it reads the body: anonymous bodies, however bad or large, are 401', async () => {
       expectProblem(await api(app, null).post('/org-units').send({ nonsense: true }), 401, 'auth.token_missing');
+      expectProblem(await api(app, null).post('/org-units').set('Content-Type', 'text/plain').send('hello'), 401, 'auth.token_missing');
+      expectProblem(await api(app, 'forged.token.here').post('/org-units').set('Content-Type', 'application/json').send('{"broken'), 401, 'auth.token_invalid');
+      const huge = JSON.stringify({ members: [], padding: 'x'.repeat(13 * 1024 * 1024) });
+      expectProblem(await api(app, null).post('/members/import').set('Content-Type', 'application/json').send(huge), 401, 'auth.token_missing');
     });
 
     it('keeps /health open to probes, naming no internals', async () => {

@@ -5,21 +5,21 @@ import type { ActorMetadata } from '../event-store/event-store.port.js';
 import { RoutePolicy } from './access-policy.js';
 import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
-import { actorOfPrincipal, type Principal } from './principal.js';
-import { TokenVerifier } from './token-verifier.js';
+import type { Principal } from './principal.js';
 
 export interface AuthenticatedRequest extends Request {
+  /** The caller whose bearer token was verified. */
   principal?: Principal;
   actor?: ActorMetadata;
+  /** Why the bearer token given was refused. */
+  authenticationError?: AuthenticationError;
 }
-
-/** RFC 6750 b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The one gate of every route: a route without a declared policy is closed to everyone;
- * otherwise the bearer token is verified and the caller's role checked against the policy.
- * Scope (the caller's subtree) is enforced by the commands and the queries themselves.
+ * otherwise the caller (whose token the authentication middleware verified) must be there
+ * and hold a role the policy allows. Scope (the caller's subtree) is enforced by the
+ * commands and the queries themselves.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -27,7 +27,6 @@ export class AuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: TokenVerifier,
     private readonly limiter: FailedAuthLimiter,
   ) {}
 
@@ -35,7 +34,7 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const policy = this.reflector.getAllAndOverride(RoutePolicy, [context.getHandler(), context.getClass()]);
     if (!policy) {
-      this.logger.error(`${req.method} ${req.route?.path ?? req.path} has no access policy and stays closed`);
+      this.logger.error(`${req.method} ${routeOf(req)} has no access policy and stays closed`);
       throw new AccessDeniedError('auth.no_policy', 'this route declares no access policy, so it is closed to every caller');
     }
     if (policy.public) return true;
@@ -43,34 +42,23 @@ export class AuthGuard implements CanActivate {
     const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const wait = this.limiter.blockedFor(client);
     if (wait !== null) throw new TooManyFailedAuthenticationsError(wait);
-    let principal: Principal;
-    try {
-      principal = await this.verifier.verify(bearerTokenOf(req));
-    } catch (error) {
-      if (error instanceof AuthenticationError) {
-        const blocked = await this.limiter.recordFailure(client).catch((e: unknown) => {
-          this.logger.warn(`could not count a failed authentication: ${e instanceof Error ? e.message : String(e)}`);
-          return null;
-        });
-        if (blocked !== null) throw new TooManyFailedAuthenticationsError(blocked);
-      }
-      throw error;
+    const principal = req.principal;
+    if (!principal) {
+      const refusal =
+        req.authenticationError ?? new AuthenticationError('auth.token_missing', 'this route needs an Authorization: Bearer <token> header');
+      const blocked = await this.limiter.recordFailure(client).catch((e: unknown) => {
+        this.logger.warn(`could not count a failed authentication: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      });
+      throw blocked !== null ? new TooManyFailedAuthenticationsError(blocked) : refusal;
     }
     if (!policy.roles.includes(principal.role)) {
-      throw new AccessDeniedError('auth.role_forbidden', `the ${principal.role} role may not call ${req.method} ${req.route?.path ?? req.path}`);
+      throw new AccessDeniedError('auth.role_forbidden', `the ${principal.role} role may not call ${req.method} ${routeOf(req)}`);
     }
-    req.principal = principal;
-    req.actor = actorOfPrincipal(principal);
     return true;
   }
 }
 
-function bearerTokenOf(req: Request): string {
-  const header = req.header('authorization');
-  if (header === undefined || header.trim() === '') {
-    throw new AuthenticationError('auth.token_missing', 'this route needs an Authorization: Bearer <token> header');
-  }
-  const match = BEARER.exec(header);
-  if (!match) throw new AuthenticationError('auth.token_invalid', 'the Authorization header must be "Bearer <token>"');
-  return match[1]!;
+function routeOf(req: Request): string {
+  return (req.route as { path?: string } | undefined)?.path ?? req.path;
 }

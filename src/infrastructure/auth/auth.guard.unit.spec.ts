@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
+import type { Response } from 'express';
 import { Reflector } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { Access, Public } from './access-policy.js';
 import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
+import { authenticationMiddleware } from './authentication.middleware.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Principal } from './principal.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -53,7 +55,8 @@ const tokens = new KnownTokens({
   'admin-token': { sub: 'root', role: 'admin', unitId: null },
 });
 
-function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): { context: ExecutionContext; req: AuthenticatedRequest } {
+/** A request as it reaches the guard: through the authentication middleware first. */
+async function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): Promise<{ context: ExecutionContext; req: AuthenticatedRequest }> {
   const req = {
     method: 'POST',
     path: `/${handler}`,
@@ -61,6 +64,9 @@ function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): {
     socket: {},
     header: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
   } as unknown as AuthenticatedRequest;
+  await new Promise<void>((resolve, reject) =>
+    authenticationMiddleware(tokens)(req, {} as Response, (error?: unknown) => (error ? reject(error as Error) : resolve())),
+  );
   const context = {
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
@@ -71,16 +77,16 @@ function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): {
 
 async function refusal(guard: AuthGuard, handler: keyof Routes, authorization?: string, ip?: string): Promise<Error> {
   try {
-    await guard.canActivate(call(handler, authorization, ip).context);
+    await guard.canActivate((await call(handler, authorization, ip)).context);
   } catch (error) {
     return error as Error;
   }
   throw new Error(`${handler} was let through`);
 }
 
-describe('the access guard', () => {
+describe('the authentication middleware and the access guard', () => {
   it('closes a route without a policy to everyone, administrators included', async () => {
-    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
     for (const token of [undefined, 'Bearer admin-token', 'Bearer officer-token']) {
       const error = await refusal(guard, 'noPolicy', token);
       expect(error).toBeInstanceOf(AccessDeniedError);
@@ -89,39 +95,39 @@ describe('the access guard', () => {
   });
 
   it('lets a public route through without a token', async () => {
-    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
-    await expect(guard.canActivate(call('health').context)).resolves.toBe(true);
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
+    await expect(guard.canActivate((await call('health')).context)).resolves.toBe(true);
   });
 
   it('needs a bearer token everywhere else, and records who the caller is', async () => {
-    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
     expect(((await refusal(guard, 'view')) as AuthenticationError).code).toBe('auth.token_missing');
     expect(((await refusal(guard, 'view', 'Basic b2ZmaWNlcg==')) as AuthenticationError).code).toBe('auth.token_invalid');
     expect(((await refusal(guard, 'view', 'Bearer someone-else')) as AuthenticationError).code).toBe('auth.token_invalid');
-    const { context, req } = call('view', 'bearer officer-token');
+    const { context, req } = await call('view', 'bearer officer-token');
     await expect(guard.canActivate(context)).resolves.toBe(true);
     expect(req.principal).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
     expect(req.actor).toEqual({ id: 'lan', role: 'officer', scopeUnitId: UNIT });
   });
 
   it('checks the role against the policy', async () => {
-    const guard = new AuthGuard(new Reflector(), tokens, new CountingLimiter(100));
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
     expect(((await refusal(guard, 'command', 'Bearer inspector-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');
     expect(((await refusal(guard, 'operate', 'Bearer officer-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');
-    await expect(guard.canActivate(call('command', 'Bearer officer-token').context)).resolves.toBe(true);
-    await expect(guard.canActivate(call('operate', 'Bearer admin-token').context)).resolves.toBe(true);
+    await expect(guard.canActivate((await call('command', 'Bearer officer-token')).context)).resolves.toBe(true);
+    await expect(guard.canActivate((await call('operate', 'Bearer admin-token')).context)).resolves.toBe(true);
   });
 
   it('refuses a client over the failure limit with 429, whatever token it shows next', async () => {
     const limiter = new CountingLimiter(2);
-    const guard = new AuthGuard(new Reflector(), tokens, limiter);
+    const guard = new AuthGuard(new Reflector(), limiter);
     expect(await refusal(guard, 'view', 'Bearer guess-1', '10.0.0.9')).toBeInstanceOf(AuthenticationError);
     expect(await refusal(guard, 'view', undefined, '10.0.0.9')).toBeInstanceOf(AuthenticationError);
     const third = await refusal(guard, 'view', 'Bearer guess-3', '10.0.0.9');
     expect(third).toBeInstanceOf(TooManyFailedAuthenticationsError);
     expect((third as TooManyFailedAuthenticationsError).retryAfterSeconds).toBe(60);
     // Another client is not affected.
-    await expect(guard.canActivate(call('view', 'Bearer officer-token', '10.0.0.10').context)).resolves.toBe(true);
+    await expect(guard.canActivate((await call('view', 'Bearer officer-token', '10.0.0.10')).context)).resolves.toBe(true);
     expect(limiter.failures.get('10.0.0.9')).toBe(3);
     expect(limiter.failures.has('10.0.0.10')).toBe(false);
   });
