@@ -9,6 +9,8 @@ import { json } from 'express';
 import helmet from 'helmet';
 import { type AppConfig, corsOrigins, trustProxy } from './config/app-config.js';
 import { authenticationMiddleware, whenAuthenticated } from './infrastructure/auth/authentication.middleware.js';
+import type { AuthenticatedRequest } from './infrastructure/auth/authenticated-request.js';
+import { FailedAuthLimiter } from './infrastructure/auth/failed-auth-limiter.js';
 import { embeddedJwtSecret } from './infrastructure/auth/jwt-secret.js';
 import { TokenVerifier } from './infrastructure/auth/token-verifier.js';
 import { createDataSource } from './infrastructure/database/data-source.js';
@@ -27,6 +29,12 @@ const BULK_ROUTES = new Set(['/members/import']);
 
 function isBulkRoute(req: IncomingMessage): boolean {
   return req.method === 'POST' && BULK_ROUTES.has((req.url ?? '').split('?')[0]!.replace(/\/+$/, ''));
+}
+
+/** Only callers who may write get a bulk body read: the others are refused by the guard anyway. */
+function mayWrite(req: IncomingMessage): boolean {
+  const role = (req as AuthenticatedRequest).principal?.role;
+  return role === 'admin' || role === 'officer';
 }
 
 function isJson(req: IncomingMessage): boolean {
@@ -103,9 +111,9 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     }
     app.use(correlationIdMiddleware);
     // The token is verified before the body is read: an anonymous body is never parsed.
-    app.use(authenticationMiddleware(app.get(TokenVerifier)));
+    app.use(authenticationMiddleware(app.get(TokenVerifier), app.get(FailedAuthLimiter)));
     // 10,000 members with the longest names and codes allowed fit in 12 MB; other bodies are small.
-    app.use(whenAuthenticated(json({ limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) })));
+    app.use(whenAuthenticated(json({ limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) && mayWrite(req) })));
     app.use(whenAuthenticated(json({ limit: BODY_LIMIT })));
     app.use(whenAuthenticated(requireJsonMiddleware));
     app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());

@@ -120,4 +120,54 @@ describe('scope as the hierarchy stands on the date that matters', () => {
       'org_unit.parent_level',
     );
   });
+
+  it('leaves a former member with the district that held her unit when she left, not with its later owner', async () => {
+    const h = await reorganised();
+    const former = (await enrol(app, { unitId: h.school, fullName: 'Sần Thị Mai', joinedOn: '2010-01-01' })).id;
+    const left = await api(app).post(`/members/${former}/leave`).send({ effectiveOn: '2020-01-01', reason: 'nghỉ hưu' }).expect(200);
+    const get = (token: string) => api(app, token).get(`/members/${former}`).query({ asOf: '2025-08-01', minPosition: left.body.position });
+    expectProblem(await get(h.officer(h.d2)), 404, 'member.not_found');
+    const seen = await get(h.officer(h.d1)).expect(200);
+    expect(seen.body.status).toBe('left');
+  });
+
+  it('follows a merger of an ancestor: the merged district’s units pass to the scope of the unit it merged into', async () => {
+    const h = await reorganised();
+    const otherProvince = (await establish(app, { name: 'LĐLĐ tỉnh Yên Bái', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const into = (await establish(app, { name: 'LĐLĐ huyện Văn Yên', kind: 'district_federation', parentId: otherProvince, establishedOn: '2000-01-01' })).id;
+    const hospital = (await establish(app, { name: 'CĐCS Bệnh viện Bảo Thắng', kind: 'grassroots_union', parentId: h.d1, establishedOn: '2005-01-01' })).id;
+    const merged = await api(app).post(`/org-units/${h.d1}/merge`).send({ intoUnitId: into, effectiveOn: '2025-09-01' }).expect(200);
+    const before = h.officer(h.province);
+    const after = h.officer(otherProvince);
+    const rename = (token: string, effectiveOn: string) =>
+      api(app, token).post(`/org-units/${hospital}/rename`).send({ name: `CĐCS Bệnh viện (${effectiveOn})`, effectiveOn });
+    // Views and commands agree, on both sides of the merger.
+    await api(app, before).get(`/org-units/${hospital}`).query({ asOf: '2025-08-31', minPosition: merged.body.position }).expect(200);
+    expectProblem(await api(app, before).get(`/org-units/${hospital}`).query({ asOf: '2025-09-01' }), 404, 'org_unit.not_found');
+    await api(app, after).get(`/org-units/${hospital}`).query({ asOf: '2025-09-01' }).expect(200);
+    expectProblem(await rename(before, '2025-09-02'), 403, 'auth.out_of_scope', ['id']);
+    await rename(after, '2025-09-02').expect(200);
+    expectProblem(
+      await api(app, before).post('/members').send({ unitId: hospital, fullName: 'Lù Văn Páo', memberCode: code('M'), joinedOn: '2025-09-03' }),
+      403,
+      'auth.out_of_scope',
+      ['unitId'],
+    );
+  });
+
+  it('never lets a command pass on a scope that a concurrent transfer takes away', async () => {
+    const h = await reorganised();
+    const outcomes: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const unit = (await establish(app, { name: `CĐCS ${round}`, kind: 'grassroots_union', parentId: h.d1, establishedOn: '2005-01-01' })).id;
+      const [moved, renamed] = await Promise.all([
+        api(app).post(`/org-units/${unit}/transfer`).send({ newParentId: h.d2, effectiveOn: '2025-07-01' }),
+        api(app, h.officer(h.d1)).post(`/org-units/${unit}/rename`).send({ name: 'Đổi tên', effectiveOn: '2025-08-01' }),
+      ]);
+      outcomes.push(`${moved.status}/${renamed.status}`);
+    }
+    // Either the rename came first (and the transfer, dated before it, is refused by the rules),
+    // or the transfer did (and the rename, now out of the district's scope, is refused): never both.
+    for (const outcome of outcomes) expect(['200/403', '422/200']).toContain(outcome);
+  });
 });

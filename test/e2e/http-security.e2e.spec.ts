@@ -72,7 +72,7 @@ describe('HTTP security', () => {
   });
 
   describe('failed authentications', () => {
-    it('are limited per client across instances: over the limit every token is refused with 429 until the window ends', async () => {
+    it('are limited per client across instances: past the limit, failures are 429 until the window ends; good tokens still pass', async () => {
       const limits = { AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '300' };
       const a = await start(limits);
       const b = await start({ ...limits, AUTH_JWT_SECRET: a.jwtSecret });
@@ -84,20 +84,17 @@ describe('HTTP security', () => {
       const retryAfter = Number(refused.headers['retry-after']);
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(300);
-      // A good token from the blocked client is refused too: the answer tells nothing of the guess.
-      expectProblem(await api(a, a.adminToken).get('/admin/projections'), 429, 'auth.too_many_failures');
-      // The other instance learns of the block from the shared table.
-      const deadline = Date.now() + 10_000;
-      let onB = await api(b, b.adminToken).get('/admin/projections');
-      while (onB.status !== 429 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        onB = await api(b, b.adminToken).get('/admin/projections');
-      }
-      expectProblem(onB, 429, 'auth.too_many_failures');
-      // Probes are not authentication: health stays open.
+      // The count is shared: the other instance refuses this client's next failure too.
+      expectProblem(await api(b, 'guess-5').get('/org-units/4f1c2a52-2b7e-4f57-9d0a-8c1f4f3e9a10'), 429, 'auth.too_many_failures');
+      expectProblem(await api(b, null).get('/admin/projections'), 429, 'auth.too_many_failures');
+      // A bad token is refused wherever it is shown, even on a route that needs none.
+      expectProblem(await api(a, 'guess-6').get('/health'), 429, 'auth.too_many_failures');
       await api(a, null).get('/health').expect(200);
+      // The address may be shared by many users: a token that verifies still passes, on both.
+      await api(a, a.adminToken).get('/admin/projections').expect(200);
+      await api(b, b.adminToken).get('/admin/projections').expect(200);
       const [row]: { failures: number }[] = await a.service.app.get(DataSource).query('SELECT sum(failures)::int AS failures FROM auth_failures');
-      expect(row!.failures).toBe(4);
+      expect(row!.failures).toBeGreaterThanOrEqual(4);
     });
   });
 

@@ -5,7 +5,14 @@ import type { Role } from './principal.js';
  * Who may call a route. Every route declares one (on its handler or its controller); the
  * guard refuses a route that has none. `public` routes take no token.
  */
-export type RoutePolicy = { readonly public: true } | { readonly public: false; readonly roles: readonly Role[] };
+export type RoutePolicy =
+  | { readonly public: true }
+  | {
+      readonly public: false;
+      readonly roles: readonly Role[];
+      /** Only for callers whose scope is the whole registry (an admin without a unit). */
+      readonly wholeRegistry?: boolean;
+    };
 
 export const RoutePolicy = Reflector.createDecorator<RoutePolicy>();
 
@@ -22,6 +29,6 @@ export const Access = {
   write: () => Allow('officer'),
   /** Views: every role, within its subtree. */
   read: () => Allow('officer', 'leadership', 'inspector', 'upstream'),
-  /** Operating the service itself. */
-  admin: () => Allow(),
+  /** Operating the service itself: it acts on every unit, so only an admin without a unit. */
+  admin: () => RoutePolicy({ public: false, roles: ['admin'], wholeRegistry: true }),
 } as const;

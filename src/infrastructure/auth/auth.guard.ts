@@ -1,25 +1,16 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { ActorMetadata } from '../event-store/event-store.port.js';
 import { RoutePolicy } from './access-policy.js';
-import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
-import { FailedAuthLimiter } from './failed-auth-limiter.js';
-import type { Principal } from './principal.js';
-
-export interface AuthenticatedRequest extends Request {
-  /** The caller whose bearer token was verified. */
-  principal?: Principal;
-  actor?: ActorMetadata;
-  /** Why the bearer token given was refused. */
-  authenticationError?: AuthenticationError;
-}
+import { AccessDeniedError, AuthenticationError } from './auth.errors.js';
+import type { AuthenticatedRequest } from './authenticated-request.js';
+import { clientOf, FailedAuthLimiter } from './failed-auth-limiter.js';
 
 /**
  * The one gate of every route: a route without a declared policy is closed to everyone;
  * otherwise the caller (whose token the authentication middleware verified) must be there
- * and hold a role the policy allows. Scope (the caller's subtree) is enforced by the
- * commands and the queries themselves.
+ * and hold a role the policy allows; a missing token counts as a failed authentication.
+ * Scope (the caller's subtree) is enforced by the commands and the queries themselves.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -39,21 +30,18 @@ export class AuthGuard implements CanActivate {
     }
     if (policy.public) return true;
 
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const wait = this.limiter.blockedFor(client);
-    if (wait !== null) throw new TooManyFailedAuthenticationsError(wait);
     const principal = req.principal;
     if (!principal) {
-      const refusal =
-        req.authenticationError ?? new AuthenticationError('auth.token_missing', 'this route needs an Authorization: Bearer <token> header');
-      const blocked = await this.limiter.recordFailure(client).catch((e: unknown) => {
-        this.logger.warn(`could not count a failed authentication: ${e instanceof Error ? e.message : String(e)}`);
-        return null;
-      });
-      throw blocked !== null ? new TooManyFailedAuthenticationsError(blocked) : refusal;
+      throw await this.limiter.refusal(
+        clientOf(req),
+        new AuthenticationError('auth.token_missing', 'this route needs an Authorization: Bearer <token> header'),
+      );
     }
     if (!policy.roles.includes(principal.role)) {
       throw new AccessDeniedError('auth.role_forbidden', `the ${principal.role} role may not call ${req.method} ${routeOf(req)}`);
+    }
+    if (policy.wholeRegistry && principal.unitId !== null) {
+      throw new AccessDeniedError('auth.out_of_scope', `${req.method} ${routeOf(req)} acts on the whole registry: it needs an admin without a unit`);
     }
     return true;
   }

@@ -5,9 +5,10 @@ import { Reflector } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { Access, Public } from './access-policy.js';
 import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
-import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
+import { AuthGuard } from './auth.guard.js';
+import type { AuthenticatedRequest } from './authenticated-request.js';
 import { authenticationMiddleware } from './authentication.middleware.js';
-import { FailedAuthLimiter } from './failed-auth-limiter.js';
+import { clientOf, FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Principal } from './principal.js';
 import { TokenVerifier } from './token-verifier.js';
 
@@ -53,10 +54,16 @@ const tokens = new KnownTokens({
   'officer-token': { sub: 'lan', role: 'officer', unitId: UNIT },
   'inspector-token': { sub: 'minh', role: 'inspector', unitId: UNIT },
   'admin-token': { sub: 'root', role: 'admin', unitId: null },
+  'district-admin-token': { sub: 'hai', role: 'admin', unitId: UNIT },
 });
 
 /** A request as it reaches the guard: through the authentication middleware first. */
-async function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.1'): Promise<{ context: ExecutionContext; req: AuthenticatedRequest }> {
+async function call(
+  handler: keyof Routes,
+  authorization?: string,
+  ip = '10.0.0.1',
+  limiter: FailedAuthLimiter = new CountingLimiter(100),
+): Promise<{ context: ExecutionContext; req: AuthenticatedRequest }> {
   const req = {
     method: 'POST',
     path: `/${handler}`,
@@ -65,7 +72,7 @@ async function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.
     header: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
   } as unknown as AuthenticatedRequest;
   await new Promise<void>((resolve, reject) =>
-    authenticationMiddleware(tokens)(req, {} as Response, (error?: unknown) => (error ? reject(error as Error) : resolve())),
+    authenticationMiddleware(tokens, limiter)(req, {} as Response, (error?: unknown) => (error ? reject(error as Error) : resolve())),
   );
   const context = {
     getHandler: () => Routes.prototype[handler],
@@ -75,9 +82,10 @@ async function call(handler: keyof Routes, authorization?: string, ip = '10.0.0.
   return { context, req };
 }
 
-async function refusal(guard: AuthGuard, handler: keyof Routes, authorization?: string, ip?: string): Promise<Error> {
+/** What the middleware or the guard refuses the call with. */
+async function refusal(guard: AuthGuard, handler: keyof Routes, authorization?: string, ip?: string, limiter?: FailedAuthLimiter): Promise<Error> {
   try {
-    await guard.canActivate((await call(handler, authorization, ip)).context);
+    await guard.canActivate((await call(handler, authorization, ip, limiter)).context);
   } catch (error) {
     return error as Error;
   }
@@ -116,19 +124,34 @@ describe('the authentication middleware and the access guard', () => {
     expect(((await refusal(guard, 'operate', 'Bearer officer-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');
     await expect(guard.canActivate((await call('command', 'Bearer officer-token')).context)).resolves.toBe(true);
     await expect(guard.canActivate((await call('operate', 'Bearer admin-token')).context)).resolves.toBe(true);
+    // Operations act on the whole registry: an admin with a unit may not.
+    expect(((await refusal(guard, 'operate', 'Bearer district-admin-token')) as AccessDeniedError).code).toBe('auth.out_of_scope');
+    await expect(guard.canActivate((await call('command', 'Bearer district-admin-token')).context)).resolves.toBe(true);
   });
 
-  it('refuses a client over the failure limit with 429, whatever token it shows next', async () => {
+  it('answers a client’s failures past the limit with 429, and still lets its good tokens through', async () => {
     const limiter = new CountingLimiter(2);
     const guard = new AuthGuard(new Reflector(), limiter);
-    expect(await refusal(guard, 'view', 'Bearer guess-1', '10.0.0.9')).toBeInstanceOf(AuthenticationError);
-    expect(await refusal(guard, 'view', undefined, '10.0.0.9')).toBeInstanceOf(AuthenticationError);
-    const third = await refusal(guard, 'view', 'Bearer guess-3', '10.0.0.9');
+    expect(await refusal(guard, 'view', 'Bearer guess-1', '10.0.0.9', limiter)).toBeInstanceOf(AuthenticationError);
+    expect(await refusal(guard, 'view', undefined, '10.0.0.9', limiter)).toBeInstanceOf(AuthenticationError);
+    const third = await refusal(guard, 'view', 'Bearer guess-3', '10.0.0.9', limiter);
     expect(third).toBeInstanceOf(TooManyFailedAuthenticationsError);
     expect((third as TooManyFailedAuthenticationsError).retryAfterSeconds).toBe(60);
-    // Another client is not affected.
-    await expect(guard.canActivate((await call('view', 'Bearer officer-token', '10.0.0.10')).context)).resolves.toBe(true);
-    expect(limiter.failures.get('10.0.0.9')).toBe(3);
+    // A bad token is refused on any path, public ones included: no answer tells good from bad but that.
+    expect(await refusal(guard, 'health', 'Bearer guess-4', '10.0.0.9', limiter)).toBeInstanceOf(TooManyFailedAuthenticationsError);
+    // The address may be shared by many users: a token that verifies passes.
+    await expect(guard.canActivate((await call('view', 'Bearer officer-token', '10.0.0.9', limiter)).context)).resolves.toBe(true);
+    expect(limiter.failures.get('10.0.0.9')).toBe(4);
     expect(limiter.failures.has('10.0.0.10')).toBe(false);
+  });
+
+  it('counts IPv6 clients by their /64 and IPv4-mapped addresses as IPv4', () => {
+    const req = (ip: string) => ({ ip, socket: {} }) as unknown as AuthenticatedRequest;
+    expect(clientOf(req('2001:db8:aa:bb:1:2:3:4'))).toBe('2001:db8:aa:bb::/64');
+    expect(clientOf(req('2001:db8:aa:bb::9'))).toBe('2001:db8:aa:bb::/64');
+    expect(clientOf(req('2001:0db8:00aa:00bb:ffff::'))).toBe('2001:db8:aa:bb::/64');
+    expect(clientOf(req('::1'))).toBe('0:0:0:0::/64');
+    expect(clientOf(req('::ffff:10.1.2.3'))).toBe('10.1.2.3');
+    expect(clientOf(req('10.1.2.3'))).toBe('10.1.2.3');
   });
 });

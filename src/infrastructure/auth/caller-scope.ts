@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedRequest } from './auth.guard.js';
+import type { AuthenticatedRequest } from './authenticated-request.js';
 
 /** The subtree a caller may read: everything under `unitId`, or everything when it is null. */
 export interface AccessScope {

@@ -1,5 +1,8 @@
+import { isIPv6 } from 'node:net';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { type AuthenticationError, TooManyFailedAuthenticationsError } from './auth.errors.js';
+import type { AuthenticatedRequest } from './authenticated-request.js';
 
 export interface FailedAuthLimits {
   /** Failed authentications a client may make in one window; the next ones are refused. */
@@ -10,15 +13,36 @@ export interface FailedAuthLimits {
 }
 
 /**
+ * The client failures are counted against: its address as Express sees it (TRUST_PROXY),
+ * an IPv6 address by its /64, the block one subscriber holds.
+ */
+export function clientOf(req: AuthenticatedRequest): string {
+  const address = (req.ip ?? req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!isIPv6(address)) return address;
+  const groups = expandIPv6(address);
+  return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIPv6(address: string): string[] {
+  const [head, tail = ''] = address.split('%')[0]!.split('::') as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const middle = address.includes('::') ? Array(8 - left.length - right.length).fill('0') : [];
+  return [...left, ...middle, ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
+/**
  * Counts failed authentications per client in fixed windows, in PostgreSQL so that every
- * instance counts the same failures. A client over the limit is refused (429) until its
- * window ends, whatever token it shows: a blocked client cannot tell a good guess from a bad one.
- * Each instance keeps the blocked clients it knows of, refreshed from the table every second.
+ * instance counts the same failures. Past the limit, a client's failures are answered 429
+ * until its window ends; a request whose token verifies always passes (a blocked address
+ * may be a shared one). Each instance keeps the blocked clients it knows of, refreshed from
+ * the table every second, so a blocked client's failures cost no database write.
  */
 export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('auth');
   private blocked = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private lastCleanup = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,7 +59,7 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
     this.timer = null;
   }
 
-  /** Seconds until the client may try again, or null when it is not blocked. */
+  /** Seconds until the client's failures are answered 401 again, or null when it is not blocked. */
   blockedFor(client: string, now = Date.now()): number | null {
     const until = this.blocked.get(client);
     if (until === undefined) return null;
@@ -44,6 +68,22 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
       return null;
     }
     return Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
+  /**
+   * Counts a failed authentication and answers the error to send: the failure itself, or a
+   * 429 once the client is over the limit. A failure to count is logged, never a 5xx.
+   */
+  async refusal(client: string, failure: AuthenticationError): Promise<AuthenticationError | TooManyFailedAuthenticationsError> {
+    const known = this.blockedFor(client);
+    if (known !== null) return new TooManyFailedAuthenticationsError(known);
+    try {
+      const wait = await this.recordFailure(client);
+      return wait === null ? failure : new TooManyFailedAuthenticationsError(wait);
+    } catch (error) {
+      this.logger.warn(`could not count a failed authentication: ${error instanceof Error ? error.message : String(error)}`);
+      return failure;
+    }
   }
 
   /** Records one failure; answers the seconds to wait when the client is now over the limit. */
@@ -56,9 +96,8 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
       [client, this.limits.windowSeconds],
     );
     if (!row || row.failures <= this.limits.limit) return null;
-    const until = Number(row.until_ms);
     if (!this.blocked.has(client)) this.logger.warn(`client ${client} blocked after ${this.limits.limit} failed authentications`);
-    this.blocked.set(client, until);
+    this.blocked.set(client, Number(row.until_ms));
     return this.blockedFor(client);
   }
 
@@ -71,8 +110,12 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
         [this.limits.limit, this.limits.windowSeconds],
       );
       this.blocked = new Map(rows.map((r) => [r.client, Number(r.until_ms)]));
-      if (Math.random() < 0.01) {
-        await this.dataSource.query(`DELETE FROM auth_failures WHERE window_start < now() - interval '1 day'`);
+      // Past windows count for nothing: they are deleted once a minute, whatever their number.
+      if (Date.now() - this.lastCleanup >= 60_000) {
+        this.lastCleanup = Date.now();
+        await this.dataSource.query(`DELETE FROM auth_failures WHERE window_start < now() - make_interval(secs => $1)`, [
+          this.limits.windowSeconds,
+        ]);
       }
     } catch (error) {
       this.logger.debug(`could not refresh blocked clients: ${error instanceof Error ? error.message : String(error)}`);

@@ -45,19 +45,38 @@ export class HmacTokenVerifier extends TokenVerifier {
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'TokenExpiredError') throw new AuthenticationError('auth.token_expired', 'the token has expired');
-      const reason = error instanceof Error ? error.message : 'unreadable';
-      throw new AuthenticationError('auth.token_invalid', `the token is not valid: ${reason}`);
+      throw new AuthenticationError('auth.token_invalid', `the token is not valid: ${reasonOf(error)}`);
     }
-    return principalOf(claims);
+    return principalOf(claims, Math.floor(Date.now() / 1000), this.options.clockToleranceSeconds ?? 30);
   }
 }
 
+/**
+ * The library's reason in words of our own: its messages can quote the configured issuer
+ * or audience, which a caller with a wrong token has no business learning.
+ */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (error instanceof Error && error.name === 'NotBeforeError') return 'it is not valid yet (nbf)';
+  if (message.startsWith('jwt audience invalid')) return 'it is meant for another audience (aud)';
+  if (message.startsWith('jwt issuer invalid')) return 'it comes from another issuer (iss)';
+  if (message === 'invalid algorithm') return 'it must be signed with HS256';
+  if (message === 'jwt signature is required') return 'it is not signed';
+  if (message === 'invalid signature') return 'invalid signature';
+  return 'it is malformed';
+}
+
+/** Longest lifetime accepted: the most `npm run token` issues. */
+const MAX_LIFETIME_SECONDS = 365 * 86400;
+
 /** Checks the claims every token must carry, whoever issued it. */
-export function principalOf(claims: Record<string, unknown>): Principal {
+export function principalOf(claims: Record<string, unknown>, now = Math.floor(Date.now() / 1000), toleranceSeconds = 30): Principal {
   const invalid = (why: string): never => {
     throw new AuthenticationError('auth.token_invalid', `the token is not valid: ${why}`);
   };
   if (typeof claims.exp !== 'number') invalid('it has no expiry (exp)');
+  if ((claims.exp as number) > now + MAX_LIFETIME_SECONDS + toleranceSeconds) invalid('it expires more than 365 days from now (exp)');
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > now + toleranceSeconds)) invalid('it is issued in the future (iat)');
   const { sub, role, unit } = claims;
   if (typeof sub !== 'string' || !SUBJECT.test(sub)) invalid('sub must be 1 to 200 visible ASCII characters');
   if (!isRole(role)) invalid('role must be one of admin, officer, leadership, inspector, upstream');

@@ -95,7 +95,21 @@ describe('HS256 bearer tokens', () => {
   });
 
   it('refuses a token not yet valid (nbf in the future)', async () => {
-    expect((await refusal(sign({ ...valid, nbf: now() + 3600 }))).code).toBe('auth.token_invalid');
+    expect(await refusal(sign({ ...valid, nbf: now() + 3600 }))).toEqual({ code: 'auth.token_invalid', message: 'the token is not valid: it is not valid yet (nbf)' });
+  });
+
+  it('refuses a token issued in the future or living longer than a year', async () => {
+    expect((await refusal(sign({ ...valid, iat: now() + 3600 }))).message).toMatch(/issued in the future/);
+    expect((await refusal(sign({ ...valid, exp: now() + 100 * 365 * 86400 }))).message).toMatch(/more than 365 days/);
+    await expect(verifier.verify(sign({ ...valid, iat: now(), exp: now() + 364 * 86400 }))).resolves.toMatchObject({ role: 'officer' });
+  });
+
+  it('never quotes the configured issuer or audience to a caller with a wrong token', async () => {
+    const strict = new HmacTokenVerifier({ secret: SECRET, issuer: 'https://sso.internal.congdoan.vn', audience: 'ledger-prod-7' });
+    const wrongIssuer = await refusal(sign({ ...valid, iss: 'https://evil', aud: 'ledger-prod-7' }), strict);
+    const wrongAudience = await refusal(sign({ ...valid, iss: 'https://sso.internal.congdoan.vn', aud: 'x' }), strict);
+    expect(wrongIssuer.message).toBe('the token is not valid: it comes from another issuer (iss)');
+    expect(wrongAudience.message).toBe('the token is not valid: it is meant for another audience (aud)');
   });
 
   it('checks issuer and audience when they are configured', async () => {

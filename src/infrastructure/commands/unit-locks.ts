@@ -17,14 +17,22 @@ export class UnitLocks {
     this.pool.on('error', () => undefined);
   }
 
-  async withLocks<T>(unitIds: readonly string[], work: () => Promise<T>): Promise<T> {
-    if (unitIds.length === 0) return work();
+  /**
+   * Runs `work` holding `unitIds` exclusively and `sharedIds` shared (a unit in both is held
+   * exclusively): commands that only read where a unit stands share its lock; commands that
+   * move it take it alone.
+   */
+  async withLocks<T>(unitIds: readonly string[], work: () => Promise<T>, sharedIds: readonly string[] = []): Promise<T> {
+    const exclusive = new Set(unitIds);
+    const all = [...new Set([...unitIds, ...sharedIds])].sort();
+    if (all.length === 0) return work();
     const client = await this.pool.connect();
     let healthy = true;
     try {
       // Always in the same order, so that two commands locking the same units cannot deadlock.
-      for (const id of [...new Set(unitIds)].sort()) {
-        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, id]);
+      for (const id of all) {
+        const lock = exclusive.has(id) ? 'pg_advisory_lock' : 'pg_advisory_lock_shared';
+        await client.query(`SELECT ${lock}($1, hashtext($2))`, [LOCK_CLASS, id]);
       }
     } catch (error) {
       healthy = false;

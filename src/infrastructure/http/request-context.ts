@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response, NextFunction } from 'express';
-import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import type { AuthenticatedRequest } from '../auth/authenticated-request.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { deterministicUuid } from '../commands/deterministic-id.js';
 import type { ActorMetadata } from '../event-store/event-store.port.js';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { UnitLocks } from '../../infrastructure/commands/unit-locks.js';
 import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { EnrolMemberController } from './enrol-member/enrol-member.controller.js';
 import { EnrolMemberHandler } from './enrol-member/enrol-member.handler.js';
@@ -38,7 +39,7 @@ import { TransferOrgUnitHandler } from './transfer-org-unit/transfer-org-unit.ha
   ],
   providers: [
     { provide: OrgStateLoader, useFactory: (store: EventStore) => new OrgStateLoader(store), inject: [EventStore] },
-    { provide: OrgAccess, useFactory: (loader: OrgStateLoader) => new OrgAccess(loader), inject: [OrgStateLoader] },
+    { provide: OrgAccess, useFactory: (loader: OrgStateLoader, locks: UnitLocks) => new OrgAccess(loader, locks), inject: [OrgStateLoader, UnitLocks] },
     EstablishOrgUnitHandler,
     RenameOrgUnitHandler,
     TransferOrgUnitHandler,

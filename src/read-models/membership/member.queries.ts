@@ -37,13 +37,14 @@ export interface MemberView {
 
 /**
  * The member's periods the caller may see. The member is visible when the period covering
- * $2 (or, before she joined, her first period) is in a unit within the scope $3 on $2; each
- * period of the history is shown when its unit was within the scope on the day of it
- * nearest to $2 (its last day for a period that ended before).
+ * $2 (or, before she joined, her first period) is within the scope $3; each period is
+ * within it when its unit was, on the day of the period nearest to $2 (its last day for a
+ * period that ended before). A period after the membership ended (left, unit terminated)
+ * belongs to whoever held the unit on the membership's last day, not to the unit's later owners.
  */
 const VISIBLE_PERIODS = `
   WITH periods AS (
-    SELECT m.*, ${withinScope('m.unit_id', '$3', 'LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1)')} AS within
+    SELECT m.*, ${withinScope('m.unit_id', '$3', `CASE WHEN m.status = 'active' THEN LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1) ELSE m.valid_from - 1 END`)} AS within
       FROM member_versions m WHERE m.member_id = $1
   ),
   gate AS (

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { decideMember } from '../domain/member.decider.js';
 import { onMember } from '../shared/org-decisions.js';
 import { OrgStateLoader } from '../shared/org-unit-loader.js';
@@ -12,14 +11,13 @@ import { OrgAccess } from '../shared/org-access.js';
 export class EnrolMemberHandler implements ICommandHandler<EnrolMemberCommand, CommandResult> {
   constructor(
     private readonly executor: CommandExecutor,
-    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
     private readonly access: OrgAccess,
   ) {}
 
   async execute({ enrolment: e, context }: EnrolMemberCommand): Promise<CommandResult> {
-    await this.access.requireUnits(context.actor, [{ unitId: e.unitId, on: e.joinedOn, field: 'unitId' }]);
-    return this.locks.withLocks((await this.loader.fate(e.unitId)).chain, () =>
+    const scope = [{ unitId: e.unitId, on: e.joinedOn, field: 'unitId' }];
+    return this.access.run(context.actor, scope, (await this.loader.fate(e.unitId)).chain, () =>
       this.executor.execute(
         onMember(e.memberId, async (state) =>
           decideMember({ type: 'EnrolMember', ...e }, state, {

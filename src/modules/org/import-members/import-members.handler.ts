@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { memberStream } from '../../../events/org/member-events.js';
 import { CommandExecutor } from '../../../infrastructure/commands/command-executor.js';
-import { UnitLocks } from '../../../infrastructure/commands/unit-locks.js';
 import { WrongExpectedRevisionError } from '../../../infrastructure/event-store/event-store.errors.js';
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { RuleViolation } from '../../../shared/domain-errors.js';
@@ -19,19 +18,17 @@ import { OrgAccess } from '../shared/org-access.js';
 export class ImportMembersHandler implements ICommandHandler<ImportMembersCommand, ImportMembersResult> {
   constructor(
     private readonly executor: CommandExecutor,
-    private readonly locks: UnitLocks,
     private readonly loader: OrgStateLoader,
     private readonly store: EventStore,
     private readonly access: OrgAccess,
   ) {}
 
   async execute(command: ImportMembersCommand): Promise<ImportMembersResult> {
-    await this.access.requireUnits(
-      command.context.actor,
-      command.members.map((m, i) => ({ unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` })),
-    );
+    const scope = command.members.map((m, i) => ({ unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` }));
     const chains = await Promise.all([...new Set(command.members.map((m) => m.unitId))].map((id) => this.loader.fate(id)));
-    return this.locks.withLocks(
+    return this.access.run(
+      command.context.actor,
+      scope,
       chains.flatMap((f) => f.chain),
       () => this.run(command),
     );

@@ -16,11 +16,12 @@ export class RemoveMemberHandler implements ICommandHandler<RemoveMemberCommand,
   ) {}
 
   async execute(c: RemoveMemberCommand): Promise<CommandResult> {
-    await this.access.requireMember(c.context.actor, c.memberId, c.effectiveOn, 'id');
     const command = { type: 'RemoveMember', memberId: c.memberId, effectiveOn: c.effectiveOn, reason: c.reason } as const;
-    return this.executor.execute(
-      onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, null, c.effectiveOn))),
-      c.context,
+    return this.access.run(c.context.actor, [{ memberId: c.memberId, on: c.effectiveOn, field: 'id' }], [], () =>
+      this.executor.execute(
+        onMember(c.memberId, async (state) => decideMember(command, state, await this.loader.memberContext(state, null, c.effectiveOn))),
+        c.context,
+      ),
     );
   }
 }

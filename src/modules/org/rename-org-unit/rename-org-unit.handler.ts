@@ -14,8 +14,9 @@ export class RenameOrgUnitHandler implements ICommandHandler<RenameOrgUnitComman
   ) {}
 
   async execute(c: RenameOrgUnitCommand): Promise<CommandResult> {
-    await this.access.requireUnits(c.context.actor, [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }]);
     const command = { type: 'RenameOrgUnit', unitId: c.unitId, name: c.name, effectiveOn: c.effectiveOn } as const;
-    return this.executor.execute(onOrgUnit(c.unitId, (state) => decideOrgUnit(command, state, NO_CONTEXT)), c.context);
+    return this.access.run(c.context.actor, [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }], [], () =>
+      this.executor.execute(onOrgUnit(c.unitId, (state) => decideOrgUnit(command, state, NO_CONTEXT)), c.context),
+    );
   }
 }
