@@ -11,7 +11,7 @@ import { type AppConfig, corsOrigins, trustProxy } from './config/app-config.js'
 import { authenticationMiddleware, whenAuthenticated } from './infrastructure/auth/authentication.middleware.js';
 import type { AuthenticatedRequest } from './infrastructure/auth/authenticated-request.js';
 import { FailedAuthLimiter } from './infrastructure/auth/failed-auth-limiter.js';
-import { embeddedJwtSecret } from './infrastructure/auth/jwt-secret.js';
+import { embeddedJwtSecret, jwtSecretFile } from './infrastructure/auth/jwt-secret.js';
 import { TokenVerifier } from './infrastructure/auth/token-verifier.js';
 import { createDataSource } from './infrastructure/database/data-source.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './infrastructure/database/embedded-postgres.js';
@@ -82,7 +82,12 @@ export async function createService(config: AppConfig): Promise<RunningService> 
   }
 
   // Config validation makes AUTH_JWT_SECRET required unless the database is embedded.
-  const jwtSecret = config.AUTH_JWT_SECRET ?? (await embeddedJwtSecret(config.DATA_DIR));
+  let jwtSecret = config.AUTH_JWT_SECRET;
+  if (jwtSecret === undefined) {
+    const generated = await embeddedJwtSecret(config.DATA_DIR);
+    if (generated.created) logger.log(`generated the token signing secret in ${jwtSecretFile(config.DATA_DIR)}`);
+    jwtSecret = generated.secret;
+  }
   const dataSource = createDataSource(databaseUrl);
   let eventStore: EventStore | null = null;
   try {
@@ -104,6 +109,7 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     if (origins.length > 0) {
       app.enableCors({
         origin: origins,
+        methods: ['GET', 'POST'],
         allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Correlation-Id'],
         exposedHeaders: ['ETag', 'X-Correlation-Id', 'Idempotent-Replayed', 'Retry-After'],
         maxAge: 600,

@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { AuthenticationError } from '../infrastructure/auth/auth.errors.js';
-import { embeddedJwtSecret } from '../infrastructure/auth/jwt-secret.js';
+import { embeddedJwtSecret, jwtSecretFile } from '../infrastructure/auth/jwt-secret.js';
 import { isRole, ROLES } from '../infrastructure/auth/principal.js';
 import { principalOf } from '../infrastructure/auth/token-verifier.js';
 
@@ -25,7 +25,13 @@ const DURATION = /^(\d{1,8})([smhd]?)$/;
 const SECONDS = { '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** What `npm run token` prints: a token for the given arguments, signed with the service's secret. */
-export async function issueToken(args: readonly string[], env: NodeJS.ProcessEnv, now = Date.now()): Promise<string> {
+export interface IssuedToken {
+  readonly token: string;
+  /** Said on stderr: the embedded secret did not exist and was generated for this token. */
+  readonly notice: string | null;
+}
+
+export async function issueToken(args: readonly string[], env: NodeJS.ProcessEnv, now = Date.now()): Promise<IssuedToken> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -69,6 +75,14 @@ export async function issueToken(args: readonly string[], env: NodeJS.ProcessEnv
     if (error instanceof AuthenticationError) throw new TokenRequestError(error.message.replace('the token is not valid: ', ''));
     throw error;
   }
-  const secret = config.AUTH_JWT_SECRET ?? (await embeddedJwtSecret(config.DATA_DIR));
-  return new JwtService().sign(claims, { secret, algorithm: 'HS256' });
+  let secret = config.AUTH_JWT_SECRET;
+  let notice: string | null = null;
+  if (secret === undefined) {
+    const generated = await embeddedJwtSecret(config.DATA_DIR);
+    secret = generated.secret;
+    if (generated.created) {
+      notice = `no signing secret was kept in ${config.DATA_DIR} yet: a new one was generated in ${jwtSecretFile(config.DATA_DIR)}; the service accepts this token when it runs with DATA_DIR=${config.DATA_DIR}`;
+    }
+  }
+  return { token: new JwtService().sign(claims, { secret, algorithm: 'HS256' }), notice };
 }

@@ -14,29 +14,39 @@ describe('npm run token', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('signs with AUTH_JWT_SECRET a token the service accepts', async () => {
-    const token = await issueToken(['--sub', 'alice', '--role', 'officer', '--unit', UNIT], { AUTH_JWT_SECRET: SECRET, DATABASE_URL: 'postgres://x/y' });
+    const { token, notice } = await issueToken(['--sub', 'alice', '--role', 'officer', '--unit', UNIT], {
+      AUTH_JWT_SECRET: SECRET,
+      DATABASE_URL: 'postgres://x/y',
+    });
+    expect(notice).toBeNull();
     await expect(new HmacTokenVerifier({ secret: SECRET }).verify(token)).resolves.toEqual({ sub: 'alice', role: 'officer', unitId: UNIT.toLowerCase() });
   });
 
   it('signs with the secret the embedded mode keeps under DATA_DIR (creating it if need be)', async () => {
     const dataDir = join(dir, 'data');
-    const token = await issueToken(['--sub', 'root', '--role', 'admin'], { DATA_DIR: dataDir });
-    const secret = await embeddedJwtSecret(dataDir);
-    await expect(new HmacTokenVerifier({ secret }).verify(token)).resolves.toEqual({ sub: 'root', role: 'admin', unitId: null });
+    const first = await issueToken(['--sub', 'root', '--role', 'admin'], { DATA_DIR: dataDir });
+    // Said on stderr, so that a mistyped DATA_DIR does not go unnoticed.
+    expect(first.notice).toMatch(/a new one was generated in .*auth-jwt-secret/);
+    const { secret, created } = await embeddedJwtSecret(dataDir);
+    expect(created).toBe(false);
+    await expect(new HmacTokenVerifier({ secret }).verify(first.token)).resolves.toEqual({ sub: 'root', role: 'admin', unitId: null });
+    const second = await issueToken(['--sub', 'root', '--role', 'admin'], { DATA_DIR: dataDir });
+    expect(second.notice).toBeNull();
+    await expect(new HmacTokenVerifier({ secret }).verify(second.token)).resolves.toMatchObject({ role: 'admin' });
   });
 
   it('gives the token the lifetime asked for (8 hours unless told)', async () => {
     const payload = (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
     const env = { AUTH_JWT_SECRET: SECRET };
-    const standard = payload(await issueToken(['--sub', 'a', '--role', 'admin'], env));
+    const standard = payload((await issueToken(['--sub', 'a', '--role', 'admin'], env)).token);
     expect(standard.exp - standard.iat).toBe(8 * 3600);
-    const short = payload(await issueToken(['--sub', 'a', '--role', 'admin', '--expires-in', '15m'], env));
+    const short = payload((await issueToken(['--sub', 'a', '--role', 'admin', '--expires-in', '15m'], env)).token);
     expect(short.exp - short.iat).toBe(900);
   });
 
   it('carries the configured issuer and audience', async () => {
     const env = { AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://sso.congdoan.vn', AUTH_JWT_AUDIENCE: 'ledger' };
-    const token = await issueToken(['--sub', 'a', '--role', 'leadership', '--unit', UNIT], env);
+    const { token } = await issueToken(['--sub', 'a', '--role', 'leadership', '--unit', UNIT], env);
     await expect(new HmacTokenVerifier({ secret: SECRET, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE }).verify(token)).resolves.toMatchObject({
       role: 'leadership',
     });

@@ -5,7 +5,10 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
 } else {
   issueToken(args, process.env).then(
-    (token) => process.stdout.write(`${token}\n`),
+    ({ token, notice }) => {
+      if (notice) process.stderr.write(`${notice}\n`);
+      process.stdout.write(`${token}\n`);
+    },
     (error: unknown) => {
       if (error instanceof TokenRequestError) {
         process.stderr.write(`${error.message}\n\n${USAGE}\n`);

@@ -1,15 +1,18 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-/** The service's configuration, read from the environment and validated at boot. */
+/**
+ * The service's configuration, read from the environment and validated at boot. Rules are
+ * checked bottom-up and a variable reports only its first broken rule: the type check sits last.
+ */
 export class AppConfig {
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT = 3000;
 
   @IsString()
@@ -25,9 +28,9 @@ export class AppConfig {
   DATA_DIR = './.data';
 
   @Transform(toInt)
-  @IsInt()
   @Min(1024)
   @Max(65535)
+  @IsInt()
   EMBEDDED_PG_PORT = 54329;
 
   @IsIn(['postgres', 'eventstoredb'])
@@ -40,28 +43,28 @@ export class AppConfig {
   EVENTSTORE_CONNECTION_STRING?: string;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(10000)
+  @IsInt()
   PROJECTION_BATCH_SIZE = 500;
 
   @Transform(toInt)
-  @IsInt()
   @Min(10)
   @Max(60000)
+  @IsInt()
   POLL_INTERVAL_MS = 500;
 
   /** How long a standby instance waits between attempts to take over a projection. */
   @Transform(toInt)
-  @IsInt()
   @Min(50)
   @Max(600000)
+  @IsInt()
   PROJECTION_LOCK_RETRY_MS = 2000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(20)
+  @IsInt()
   COMMAND_RETRIES = 3;
 
   /**
@@ -69,9 +72,8 @@ export class AppConfig {
    * development mode generates one under DATA_DIR when it is unset.
    */
   @ValidateIf((c: AppConfig) => c.DATABASE_URL !== undefined || c.AUTH_JWT_SECRET !== undefined)
-  @MinLength(32, {
-    message: 'AUTH_JWT_SECRET is required when DATABASE_URL is set (only the embedded mode generates one): at least 32 characters (256 bits for HS256)',
-  })
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters (256 bits for HS256)' })
+  @IsDefined({ message: 'AUTH_JWT_SECRET is required when DATABASE_URL is set (only the embedded mode generates one)' })
   AUTH_JWT_SECRET?: string;
 
   /** When set, tokens must carry this `iss`. */
@@ -84,17 +86,24 @@ export class AppConfig {
   @IsString()
   AUTH_JWT_AUDIENCE?: string;
 
+  /** Seconds of clock difference with the token issuer tolerated on `exp`, `nbf` and `iat`. */
+  @Transform(toInt)
+  @Min(0)
+  @Max(300)
+  @IsInt()
+  AUTH_CLOCK_TOLERANCE_SECONDS = 5;
+
   /** Failed authentications one client may make per window before it is refused with 429. */
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000000)
+  @IsInt()
   AUTH_FAILURE_LIMIT = 30;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(86400)
+  @IsInt()
   AUTH_FAILURE_WINDOW_SECONDS = 60;
 
   /** Comma-separated origins allowed to call from a browser; unset: no cross-origin access. */
@@ -144,7 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
-  const errors = validateSync(config, { forbidUnknownValues: true });
+  // The first failing rule of each variable: one clear reason, not every rule it also breaks.
+  const errors = validateSync(config, { forbidUnknownValues: true, stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((e) => `${e.property}=${shown(e.property, raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`),

@@ -48,7 +48,12 @@ export class InfrastructureModule {
         {
           provide: TokenVerifier,
           useFactory: (config: AppConfig) =>
-            new HmacTokenVerifier({ secret: options.jwtSecret, issuer: config.AUTH_JWT_ISSUER, audience: config.AUTH_JWT_AUDIENCE }),
+            new HmacTokenVerifier({
+              secret: options.jwtSecret,
+              issuer: config.AUTH_JWT_ISSUER,
+              audience: config.AUTH_JWT_AUDIENCE,
+              clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+            }),
           inject: [AppConfig],
         },
         {

@@ -98,6 +98,25 @@ describe('HTTP security', () => {
     });
   });
 
+  describe('the failure window', () => {
+    it('slides: failures of the previous window still count, so a burst cannot straddle a boundary', async () => {
+      const c = await start({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '3600' });
+      const ds = c.service.app.get(DataSource);
+      await ds.query('DELETE FROM auth_failures');
+      // A flood in the previous hour: its weight in the sliding count decays over this hour, never to nothing before its end.
+      await ds.query(
+        `INSERT INTO auth_failures (client, window_start, failures)
+         VALUES ('127.0.0.1', to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600) - interval '1 hour', 1000000)`,
+      );
+      expectProblem(await api(c, 'guess').get('/admin/projections'), 429, 'auth.too_many_failures');
+      // One failure in this window, under the limit of 3 on its own: the previous window's weight refused it.
+      const [current]: { failures: number }[] = await ds.query(
+        `SELECT failures FROM auth_failures WHERE client = '127.0.0.1' AND window_start = to_timestamp(floor(extract(epoch FROM now()) / 3600) * 3600)`,
+      );
+      expect(current!.failures).toBe(1);
+    });
+  });
+
   describe('headers and limits', () => {
     it('sends helmet-style security headers and no X-Powered-By', async () => {
       const res = await api(app).get('/admin/projections').expect(200);

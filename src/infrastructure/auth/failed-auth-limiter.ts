@@ -86,16 +86,31 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Records one failure; answers the seconds to wait when the client is now over the limit. */
+  /**
+   * Records one failure; answers the seconds to wait when the client is now over the limit.
+   * The count is a sliding window: this window's failures plus the previous window's, weighted
+   * by how much of it still lies within one window from now, so a burst cannot straddle a
+   * window's boundary to double the limit.
+   */
   async recordFailure(client: string): Promise<number | null> {
-    const [row]: { failures: number; until_ms: string }[] = await this.dataSource.query(
-      `INSERT INTO auth_failures (client, window_start, failures)
-       VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-       ON CONFLICT (client, window_start) DO UPDATE SET failures = auth_failures.failures + 1
-       RETURNING failures, (extract(epoch FROM window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms`,
+    const [row]: { failures: number; previous: number; elapsed: number; until_ms: string }[] = await this.dataSource.query(
+      `WITH current AS (
+         INSERT INTO auth_failures (client, window_start, failures)
+         VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+         ON CONFLICT (client, window_start) DO UPDATE SET failures = auth_failures.failures + 1
+         RETURNING failures, window_start
+       )
+       SELECT current.failures,
+              coalesce((SELECT p.failures FROM auth_failures p
+                         WHERE p.client = $1 AND p.window_start = current.window_start - make_interval(secs => $2)), 0) AS previous,
+              extract(epoch FROM now() - current.window_start)::float8 AS elapsed,
+              (extract(epoch FROM current.window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms
+         FROM current`,
       [client, this.limits.windowSeconds],
     );
-    if (!row || row.failures <= this.limits.limit) return null;
+    if (!row) return null;
+    const weight = Math.max(0, 1 - row.elapsed / this.limits.windowSeconds);
+    if (row.failures + row.previous * weight <= this.limits.limit) return null;
     if (!this.blocked.has(client)) this.logger.warn(`client ${client} blocked after ${this.limits.limit} failed authentications`);
     this.blocked.set(client, Number(row.until_ms));
     return this.blockedFor(client);
@@ -104,17 +119,20 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
   private async refresh(): Promise<void> {
     try {
       const rows: { client: string; until_ms: string }[] = await this.dataSource.query(
-        `SELECT client, (extract(epoch FROM window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms
-           FROM auth_failures
-          WHERE failures > $1 AND window_start > now() - make_interval(secs => $2)`,
+        `WITH now_window AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / $2) * $2) AS start)
+         SELECT c.client, (extract(epoch FROM c.window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms
+           FROM now_window w
+           JOIN auth_failures c ON c.window_start = w.start
+           LEFT JOIN auth_failures p ON p.client = c.client AND p.window_start = w.start - make_interval(secs => $2)
+          WHERE c.failures + coalesce(p.failures, 0) * greatest(0, 1 - extract(epoch FROM now() - w.start) / $2) > $1`,
         [this.limits.limit, this.limits.windowSeconds],
       );
       this.blocked = new Map(rows.map((r) => [r.client, Number(r.until_ms)]));
-      // Past windows count for nothing: they are deleted once a minute, whatever their number.
+      // Windows before the previous one count for nothing: deleted once a minute, whatever their number.
       if (Date.now() - this.lastCleanup >= 60_000) {
         this.lastCleanup = Date.now();
         await this.dataSource.query(`DELETE FROM auth_failures WHERE window_start < now() - make_interval(secs => $1)`, [
-          this.limits.windowSeconds,
+          2 * this.limits.windowSeconds,
         ]);
       }
     } catch (error) {

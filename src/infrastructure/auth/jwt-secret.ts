@@ -11,14 +11,16 @@ export function jwtSecretFile(dataDir: string): string {
  * The signing secret of the embedded development mode: generated once (256 random bits),
  * kept readable only by its owner, and read back on every later start.
  */
-export async function embeddedJwtSecret(dataDir: string): Promise<string> {
+export async function embeddedJwtSecret(dataDir: string): Promise<{ secret: string; created: boolean }> {
   const file = jwtSecretFile(dataDir);
   await mkdir(dataDir, { recursive: true });
   // Written aside and linked into place: a concurrent start reads a whole secret or none.
   const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await writeFile(draft, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
+  let created = false;
   try {
     await link(draft, file);
+    created = true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   } finally {
@@ -26,5 +28,5 @@ export async function embeddedJwtSecret(dataDir: string): Promise<string> {
   }
   const secret = (await readFile(file, 'utf8')).trim();
   if (secret.length < 32) throw new Error(`${file} holds no usable secret (under 32 characters); delete it to have a new one generated`);
-  return secret;
+  return { secret, created };
 }

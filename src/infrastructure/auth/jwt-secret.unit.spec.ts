@@ -18,21 +18,23 @@ describe('the signing secret of the embedded mode', () => {
   it('is generated once, readable only by its owner, and the same on every later start', async () => {
     const dataDir = fresh();
     const first = await embeddedJwtSecret(dataDir);
-    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.created).toBe(true);
+    expect(first.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(statSync(jwtSecretFile(dataDir)).mode & 0o777).toBe(0o600);
-    expect(await embeddedJwtSecret(dataDir)).toBe(first);
+    expect(await embeddedJwtSecret(dataDir)).toEqual({ secret: first.secret, created: false });
     expect(readdirSync(dataDir)).toEqual(['auth-jwt-secret']);
   });
 
   it('is one secret when several starts race to create it', async () => {
     const dataDir = fresh();
     const secrets = await Promise.all(Array.from({ length: 8 }, () => embeddedJwtSecret(dataDir)));
-    expect(new Set(secrets).size).toBe(1);
+    expect(new Set(secrets.map((s) => s.secret)).size).toBe(1);
+    expect(secrets.filter((s) => s.created)).toHaveLength(1);
     expect(readdirSync(dataDir)).toEqual(['auth-jwt-secret']);
   });
 
   it('is different in another data directory', async () => {
-    expect(await embeddedJwtSecret(fresh())).not.toBe(await embeddedJwtSecret(fresh()));
+    expect((await embeddedJwtSecret(fresh())).secret).not.toBe((await embeddedJwtSecret(fresh())).secret);
   });
 
   it('refuses a file holding no usable secret, saying what to do', async () => {

@@ -38,7 +38,7 @@ export class HmacTokenVerifier extends TokenVerifier {
         secret: this.options.secret,
         // Only HS256: `none` and every other algorithm (and key confusion with them) are refused.
         algorithms: ['HS256'],
-        clockTolerance: this.options.clockToleranceSeconds ?? 30,
+        clockTolerance: this.options.clockToleranceSeconds ?? 5,
         ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
         ...(this.options.audience ? { audience: this.options.audience } : {}),
       });
@@ -47,7 +47,7 @@ export class HmacTokenVerifier extends TokenVerifier {
       if (name === 'TokenExpiredError') throw new AuthenticationError('auth.token_expired', 'the token has expired');
       throw new AuthenticationError('auth.token_invalid', `the token is not valid: ${reasonOf(error)}`);
     }
-    return principalOf(claims, Math.floor(Date.now() / 1000), this.options.clockToleranceSeconds ?? 30);
+    return principalOf(claims, Math.floor(Date.now() / 1000), this.options.clockToleranceSeconds ?? 5);
   }
 }
 
@@ -70,7 +70,7 @@ function reasonOf(error: unknown): string {
 const MAX_LIFETIME_SECONDS = 365 * 86400;
 
 /** Checks the claims every token must carry, whoever issued it. */
-export function principalOf(claims: Record<string, unknown>, now = Math.floor(Date.now() / 1000), toleranceSeconds = 30): Principal {
+export function principalOf(claims: Record<string, unknown>, now = Math.floor(Date.now() / 1000), toleranceSeconds = 5): Principal {
   const invalid = (why: string): never => {
     throw new AuthenticationError('auth.token_invalid', `the token is not valid: ${why}`);
   };
