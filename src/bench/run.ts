@@ -1,9 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { JwtService } from '@nestjs/jwt';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { createService } from '../bootstrap.js';
+import { loadConfig } from '../config/app-config.js';
 import { createDataSource } from '../infrastructure/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infrastructure/database/embedded-postgres.js';
 import type { NewEvent } from '../infrastructure/event-store/event-store.port.js';
@@ -19,11 +23,13 @@ import { GetOrgUnitHandler, GetOrgUnitQuery, ListChildUnitsHandler, ListChildUni
  * `npm run bench` (embedded PostgreSQL in a temporary directory, or BENCH_DATABASE_URL).
  * Sizes: BENCH_APPENDS (single-event appends), BENCH_CONCURRENCY, BENCH_MEMBERS (members
  * enrolled across a province of 4,041 units, replayed by the projections, then counted by
- * the as-of queries).
+ * the as-of queries), BENCH_COMMANDS (renames through HTTP by each kind of caller).
  */
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100000);
+/** Commands through HTTP for each kind of caller (at most half the province's 4,000 grassroots units). */
+const COMMANDS = Math.min(2000, Number(process.env.BENCH_COMMANDS ?? 1000));
 
 function event(type: string, data: object, occurredOn: string | null = null): NewEvent {
   return {
@@ -179,11 +185,52 @@ async function main(): Promise<void> {
     children.execute(new ListChildUnitsQuery(scope, districts[0]!, '2015-06-30', 100, null, null)),
   );
 
+  await httpCommands(url, grassroots.map((g) => g.unitId), provinceId);
+
   await progress.close();
   await store.close();
   await ds.destroy();
   await embedded?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * Renames through HTTP, by an administrator over everything (no scope check) and by an
+ * officer of the province (the scope check walks each unit's chain from the event streams,
+ * under shared locks): what access control costs a command.
+ */
+async function httpCommands(url: string, unitIds: readonly string[], provinceId: string): Promise<void> {
+  const secret = randomBytes(32).toString('base64url');
+  const service = await createService(loadConfig({ DATABASE_URL: url, AUTH_JWT_SECRET: secret, LOG_LEVEL: 'error' }));
+  try {
+    await service.app.listen(0, '127.0.0.1');
+    const address = service.app.getHttpServer().address() as AddressInfo;
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new JwtService();
+    const token = (claims: object) => jwt.sign({ ...claims, iat: now, exp: now + 3600 }, { secret, algorithm: 'HS256' });
+    const callers = [
+      { label: 'admin over everything', token: token({ sub: 'bench-admin', role: 'admin' }), units: unitIds.slice(0, COMMANDS) },
+      {
+        label: 'officer of the province',
+        token: token({ sub: 'bench-officer', role: 'officer', unit: provinceId }),
+        units: unitIds.slice(COMMANDS, 2 * COMMANDS),
+      },
+    ];
+    for (const caller of callers) {
+      await timed(`http: renames by an ${caller.label}`, caller.units.length, 'cmds', () =>
+        pool(caller.units, CONCURRENCY, async (unitId) => {
+          const res = await fetch(`http://127.0.0.1:${address.port}/org-units/${unitId}/rename`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${caller.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ name: `Renamed ${unitId.slice(0, 8)}`, effectiveOn: '2024-01-01' }),
+          });
+          if (res.status !== 200) throw new Error(`rename answered ${res.status}: ${await res.text()}`);
+        }),
+      );
+    }
+  } finally {
+    await service.close();
+  }
 }
 
 main().catch((error: unknown) => {

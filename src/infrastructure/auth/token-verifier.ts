@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { AuthenticationError } from './auth.errors.js';
 import { isRole, type Principal } from './principal.js';
@@ -24,18 +25,21 @@ const SUBJECT = /^[\x21-\x7e]{1,200}$/;
 
 /** Tokens of API.md: HS256 with the shared secret, claims `sub`, `role`, `unit`, and an expiry. */
 export class HmacTokenVerifier extends TokenVerifier {
-  private readonly jwt: JwtService;
+  private readonly jwt = new JwtService();
+  /** A key object, made once: given the raw secret, the library would first try it as a public key on every call. */
+  private readonly key: KeyObject;
 
   constructor(private readonly options: HmacTokenOptions) {
     super();
-    this.jwt = new JwtService({ secret: options.secret });
+    this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   }
 
   async verify(token: string): Promise<Principal> {
     let claims: Record<string, unknown>;
     try {
       claims = await this.jwt.verifyAsync<Record<string, unknown>>(token, {
-        secret: this.options.secret,
+        // jsonwebtoken takes a KeyObject (its Secret type); @nestjs/jwt's options only name string | Buffer.
+        secret: this.key as unknown as Buffer,
         // Only HS256: `none` and every other algorithm (and key confusion with them) are refused.
         algorithms: ['HS256'],
         clockTolerance: this.options.clockToleranceSeconds ?? 5,

@@ -29,11 +29,14 @@ export class UnitLocks {
     const client = await this.pool.connect();
     let healthy = true;
     try {
-      // Always in the same order, so that two commands locking the same units cannot deadlock.
-      for (const id of all) {
-        const lock = exclusive.has(id) ? 'pg_advisory_lock' : 'pg_advisory_lock_shared';
-        await client.query(`SELECT ${lock}($1, hashtext($2))`, [LOCK_CLASS, id]);
-      }
+      // Always in the same order, so that two commands locking the same units cannot deadlock:
+      // one statement takes them one after the other, in the order of the sorted array.
+      await client.query(
+        `SELECT CASE WHEN t.exclusive THEN pg_advisory_lock($1, hashtext(t.id)) ELSE pg_advisory_lock_shared($1, hashtext(t.id)) END
+           FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS t(id, exclusive, n)
+          ORDER BY t.n`,
+        [LOCK_CLASS, all, all.map((id) => exclusive.has(id))],
+      );
     } catch (error) {
       healthy = false;
       client.release(true);
