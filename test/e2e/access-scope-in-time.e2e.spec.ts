@@ -170,4 +170,18 @@ describe('scope as the hierarchy stands on the date that matters', () => {
     // or the transfer did (and the rename, now out of the district's scope, is refused): never both.
     for (const outcome of outcomes) expect(['200/403', '422/200']).toContain(outcome);
   });
+
+  it('clips a membership period to the days its unit spent within the caller’s scope', async () => {
+    const h = await reorganised();
+    const joined = await enrol(app, { unitId: h.school, fullName: 'Hảng A Sử', joinedOn: '2025-06-01' });
+    const periods = async (token: string, asOf: string) =>
+      (await api(app, token).get(`/members/${joined.id}`).query({ asOf, minPosition: joined.position }).expect(200)).body.history;
+    // She joined in June, while the school was district 1's; from July it is district 2's.
+    expect(await periods(h.officer(h.d1), '2025-06-15')).toEqual([{ unitId: h.school, from: '2025-06-01', to: '2025-07-01', status: 'active' }]);
+    expect(await periods(h.officer(h.d2), '2025-07-15')).toEqual([{ unitId: h.school, from: '2025-07-01', to: null, status: 'active' }]);
+    expect(await periods(h.officer(h.province), '2025-07-15')).toEqual([{ unitId: h.school, from: '2025-06-01', to: null, status: 'active' }]);
+    expect(await periods(app.adminToken, '2025-07-15')).toEqual([{ unitId: h.school, from: '2025-06-01', to: null, status: 'active' }]);
+    const view = await api(app, h.officer(h.d1)).get(`/members/${joined.id}`).query({ asOf: '2025-06-15' }).expect(200);
+    expect(view.body).toMatchObject({ status: 'active', unitId: h.school, joinedOn: '2025-06-01' });
+  });
 });

@@ -39,21 +39,34 @@ export interface MemberView {
  * The member's periods the caller may see. The member is visible when the period covering
  * $2 (or, before she joined, her first period) is within the scope $3; each period is
  * within it when its unit was, on the day of the period nearest to $2 (its last day for a
- * period that ended before). A period after the membership ended (left, unit terminated)
- * belongs to whoever held the unit on the membership's last day, not to the unit's later owners.
+ * period that ended before), and is shown clipped to the unbroken stretch of days its unit
+ * stayed within the scope around that day. A period after the membership ended (left, unit
+ * terminated) belongs to whoever held the unit on the membership's last day, not to the
+ * unit's later owners.
  */
 const VISIBLE_PERIODS = `
   WITH periods AS (
-    SELECT m.*, ${withinScope('m.unit_id', '$3', `CASE WHEN m.status = 'active' THEN LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1) ELSE m.valid_from - 1 END`)} AS within
-      FROM member_versions m WHERE m.member_id = $1
+    SELECT m.*, d.on AS scope_on, ${withinScope('m.unit_id', '$3', 'd.on')} AS within
+      FROM member_versions m
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN m.status = 'active' THEN LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1) ELSE m.valid_from - 1 END AS on
+      ) d
+     WHERE m.member_id = $1
   ),
   gate AS (
     SELECT within FROM periods
      ORDER BY (valid_from <= $2::date AND (valid_to IS NULL OR valid_to > $2::date)) DESC, valid_from LIMIT 1
+  ),
+  shown AS (
+    SELECT p.*, CASE WHEN $3::uuid IS NULL THEN NULL ELSE org_unit_within_span(p.unit_id, $3::uuid, p.scope_on) END AS span
+      FROM periods p WHERE p.within AND (SELECT within FROM gate)
   )
-  SELECT unit_id AS "unitId", to_char(valid_from, 'YYYY-MM-DD') AS "from", to_char(valid_to, 'YYYY-MM-DD') AS "to", status,
-         full_name AS "fullName", member_code AS "memberCode", to_char(joined_on, 'YYYY-MM-DD') AS "joinedOn"
-    FROM periods WHERE within AND (SELECT within FROM gate)
+  SELECT unit_id AS "unitId", status, full_name AS "fullName", member_code AS "memberCode",
+         to_char(joined_on, 'YYYY-MM-DD') AS "joinedOn",
+         to_char(valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(valid_to, 'YYYY-MM-DD') AS "validTo",
+         to_char(GREATEST(valid_from, lower(span)), 'YYYY-MM-DD') AS "from",
+         to_char(CASE WHEN span IS NULL OR upper_inf(span) THEN valid_to ELSE LEAST(valid_to, upper(span)) END, 'YYYY-MM-DD') AS "to"
+    FROM shown
    ORDER BY valid_from`;
 
 @QueryHandler(GetMemberQuery)
@@ -66,8 +79,17 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
   async execute(q: GetMemberQuery): Promise<MemberView> {
     // The scope is read from the organisation view: both views must have reached minPosition.
     const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition);
-    const rows: { unitId: string; from: string; to: string | null; status: string; fullName: string; memberCode: string; joinedOn: string }[] =
-      await this.ds.query(VISIBLE_PERIODS, [q.memberId, q.asOf, q.scope.unitId]);
+    const rows: {
+      unitId: string;
+      status: string;
+      fullName: string;
+      memberCode: string;
+      joinedOn: string;
+      validFrom: string;
+      validTo: string | null;
+      from: string;
+      to: string | null;
+    }[] = await this.ds.query(VISIBLE_PERIODS, [q.memberId, q.asOf, q.scope.unitId]);
     if (rows.length === 0) {
       throw new NotFound(
         'member.not_found',
@@ -76,7 +98,8 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
           : `member ${q.memberId} does not exist within the subtree of ${q.scope.unitId} on ${q.asOf}`,
       );
     }
-    const current = rows.find((r) => r.from <= q.asOf && (r.to === null || r.to > q.asOf));
+    // The period in force on asOf, by its own dates; the history shows each one clipped to the caller's time.
+    const current = rows.find((r) => r.validFrom <= q.asOf && (r.validTo === null || r.validTo > q.asOf));
     const latest = rows[rows.length - 1]!;
     const status = current ? (current.status as MemberView['status']) : 'not_yet_joined';
     return {

@@ -3,8 +3,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Access control in the database: `org_unit_within(unit, scope, on)` answers whether a unit
  * lies in the subtree of `scope` as the hierarchy stood on a business date (a null scope is
- * everything), so that every read-model query can filter by the caller's scope in SQL; and
- * the failed authentications counted per client, shared by every instance.
+ * everything), so that every read-model query can filter by the caller's scope in SQL;
+ * `org_unit_within_span(unit, scope, on)` the unbroken stretch of days around `on` it stays
+ * there (to clip what a view shows to the caller's time); and the failed authentications
+ * counted per client, shared by every instance.
  */
 export class Access1732500000300 implements MigrationInterface {
   name = 'Access1732500000300';
@@ -24,6 +26,55 @@ export class Access1732500000300 implements MigrationInterface {
         SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM up WHERE up.unit_id = p_scope)
       $$`);
     await q.query(`
+      CREATE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid)
+      LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        WITH RECURSIVE up AS (
+            SELECT p_unit AS unit_id, 0 AS depth
+          UNION ALL
+            SELECT v.parent_id, up.depth + 1
+              FROM up JOIN org_unit_versions v ON v.unit_id = up.unit_id
+             WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
+               AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
+        )
+        SELECT up.unit_id FROM up WHERE up.unit_id IS DISTINCT FROM p_scope
+      $$`);
+    // The days around p_on during which the unit stays within the scope without a break: the
+    // chain of units up to the scope is unchanged between its versions' boundaries, so the
+    // span is found by stepping from boundary to boundary while the unit is still within.
+    await q.query(`
+      CREATE FUNCTION org_unit_within_span(p_unit uuid, p_scope uuid, p_on date) RETURNS daterange
+      LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+      DECLARE
+        at_date date := p_on;
+        boundary date;
+        first_day date;
+        steps integer := 0;
+      BEGIN
+        IF p_scope IS NULL THEN RETURN daterange(NULL, NULL); END IF;
+        IF NOT org_unit_within(p_unit, p_scope, p_on) THEN RETURN 'empty'::daterange; END IF;
+        LOOP
+          steps := steps + 1;
+          SELECT max(v.valid_from) INTO boundary
+            FROM org_unit_chain_on(p_unit, p_scope, at_date) c
+            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date);
+          EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary - 1);
+          at_date := boundary - 1;
+        END LOOP;
+        first_day := boundary;
+        at_date := p_on;
+        steps := 0;
+        LOOP
+          steps := steps + 1;
+          SELECT min(v.valid_to) INTO boundary
+            FROM org_unit_chain_on(p_unit, p_scope, at_date) c
+            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date);
+          EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary);
+          at_date := boundary;
+        END LOOP;
+        RETURN daterange(first_day, boundary, '[)');
+      END
+      $$`);
+    await q.query(`
       CREATE TABLE auth_failures (
         client       text        NOT NULL,
         window_start timestamptz NOT NULL,
@@ -35,6 +86,8 @@ export class Access1732500000300 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE auth_failures`);
+    await q.query(`DROP FUNCTION org_unit_within_span(uuid, uuid, date)`);
+    await q.query(`DROP FUNCTION org_unit_chain_on(uuid, uuid, date)`);
     await q.query(`DROP FUNCTION org_unit_within(uuid, uuid, date)`);
   }
 }
