@@ -12,19 +12,7 @@ export class Access1732500000300 implements MigrationInterface {
   name = 'Access1732500000300';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
-      LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        WITH RECURSIVE up AS (
-            SELECT p_unit AS unit_id, 0 AS depth
-          UNION ALL
-            SELECT v.parent_id, up.depth + 1
-              FROM up JOIN org_unit_versions v ON v.unit_id = up.unit_id
-             WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
-               AND v.parent_id IS NOT NULL AND up.unit_id <> p_scope AND up.depth < 32
-        )
-        SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM up WHERE up.unit_id = p_scope)
-      $$`);
+    // The unit and its ancestors on p_on, up to p_scope (included, when reached).
     await q.query(`
       CREATE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid)
       LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -36,7 +24,12 @@ export class Access1732500000300 implements MigrationInterface {
              WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
                AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
         )
-        SELECT up.unit_id FROM up WHERE up.unit_id IS DISTINCT FROM p_scope
+        SELECT up.unit_id FROM up
+      $$`);
+    await q.query(`
+      CREATE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
+      LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM org_unit_chain_on(p_unit, p_scope, p_on) c WHERE c.unit_id = p_scope)
       $$`);
     // The days around p_on during which the unit stays within the scope without a break: the
     // chain of units up to the scope is unchanged between its versions' boundaries, so the
@@ -56,7 +49,8 @@ export class Access1732500000300 implements MigrationInterface {
           steps := steps + 1;
           SELECT max(v.valid_from) INTO boundary
             FROM org_unit_chain_on(p_unit, p_scope, at_date) c
-            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date);
+            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
+           WHERE c.unit_id <> p_scope;
           EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary - 1);
           at_date := boundary - 1;
         END LOOP;
@@ -67,7 +61,8 @@ export class Access1732500000300 implements MigrationInterface {
           steps := steps + 1;
           SELECT min(v.valid_to) INTO boundary
             FROM org_unit_chain_on(p_unit, p_scope, at_date) c
-            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date);
+            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
+           WHERE c.unit_id <> p_scope;
           EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary);
           at_date := boundary;
         END LOOP;
@@ -87,7 +82,7 @@ export class Access1732500000300 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE auth_failures`);
     await q.query(`DROP FUNCTION org_unit_within_span(uuid, uuid, date)`);
-    await q.query(`DROP FUNCTION org_unit_chain_on(uuid, uuid, date)`);
     await q.query(`DROP FUNCTION org_unit_within(uuid, uuid, date)`);
+    await q.query(`DROP FUNCTION org_unit_chain_on(uuid, uuid, date)`);
   }
 }
