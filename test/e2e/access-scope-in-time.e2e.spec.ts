@@ -184,4 +184,54 @@ describe('scope as the hierarchy stands on the date that matters', () => {
     const view = await api(app, h.officer(h.d1)).get(`/members/${joined.id}`).query({ asOf: '2025-06-15' }).expect(200);
     expect(view.body).toMatchObject({ status: 'active', unitId: h.school, joinedOn: '2025-06-01' });
   });
+
+  describe('a former member, after her unit is reorganised', () => {
+    async function former() {
+      const h = await reorganised();
+      const member = (await enrol(app, { unitId: h.school, fullName: 'Vàng Thị Say', joinedOn: '2010-01-01' })).id;
+      const left = await api(app).post(`/members/${member}/leave`).send({ effectiveOn: '2020-01-01', reason: 'nghỉ hưu' }).expect(200);
+      return { ...h, member, position: left.body.position as string };
+    }
+    const view = (token: string, member: string, asOf: string, minPosition: string) =>
+      api(app, token).get(`/members/${member}`).query({ asOf, minPosition });
+
+    it('stays with the district of her last day when her unit is later terminated', async () => {
+      const h = await former();
+      const ended = await api(app).post(`/org-units/${h.school}/terminate`).send({ effectiveOn: '2025-10-01', reason: 'giải thể' }).expect(200);
+      expect((await view(h.officer(h.d1), h.member, '2025-11-01', ended.body.position)).status).toBe(200);
+      expectProblem(await view(h.officer(h.d2), h.member, '2025-11-01', ended.body.position), 404, 'member.not_found');
+    });
+
+    it('stays with the district of her last day when her unit is later merged elsewhere', async () => {
+      const h = await former();
+      const d3 = (await establish(app, { name: 'LĐLĐ huyện Mường Khương', kind: 'district_federation', parentId: h.province, establishedOn: '2000-01-01' })).id;
+      const into = (await establish(app, { name: 'CĐCS Trường liên cấp', kind: 'grassroots_union', parentId: d3, establishedOn: '2000-01-01' })).id;
+      const merged = await api(app).post(`/org-units/${h.school}/merge`).send({ intoUnitId: into, effectiveOn: '2025-10-01' }).expect(200);
+      expect((await view(h.officer(h.d1), h.member, '2025-11-01', merged.body.position)).status).toBe(200);
+      expectProblem(await view(h.officer(d3), h.member, '2025-11-01', merged.body.position), 404, 'member.not_found');
+    });
+
+    it('is answered alike by commands and views: the district that sees her may act (and learns she left), the other is refused', async () => {
+      const h = await former();
+      const leave = (token: string) => api(app, token).post(`/members/${h.member}/leave`).send({ effectiveOn: '2025-08-01', reason: 'x' });
+      expectProblem(await view(h.officer(h.d2), h.member, '2025-08-01', h.position), 404, 'member.not_found');
+      expectProblem(await leave(h.officer(h.d2)), 403, 'auth.out_of_scope', ['id']);
+      await view(h.officer(h.d1), h.member, '2025-08-01', h.position).expect(200);
+      expectProblem(await leave(h.officer(h.d1)), 422, 'member.already_left');
+    });
+  });
+
+  it('answers a merged unit alike in views and commands: its old district sees it, the new one does not', async () => {
+    const h = await reorganised();
+    const clinic = (await establish(app, { name: 'CĐCS Trạm y tế', kind: 'grassroots_union', parentId: h.d1, establishedOn: '2005-01-01' })).id;
+    const d3 = (await establish(app, { name: 'LĐLĐ huyện Bát Xát', kind: 'district_federation', parentId: h.province, establishedOn: '2000-01-01' })).id;
+    const into = (await establish(app, { name: 'CĐCS Bệnh viện Bát Xát', kind: 'grassroots_union', parentId: d3, establishedOn: '2000-01-01' })).id;
+    const merged = await api(app).post(`/org-units/${clinic}/merge`).send({ intoUnitId: into, effectiveOn: '2025-10-01' }).expect(200);
+    const get = (token: string) => api(app, token).get(`/org-units/${clinic}`).query({ asOf: '2025-11-01', minPosition: merged.body.position });
+    const rename = (token: string) => api(app, token).post(`/org-units/${clinic}/rename`).send({ name: 'Tên mới', effectiveOn: '2025-11-01' });
+    expect((await get(h.officer(h.d1))).body.status).toBe('merged');
+    expectProblem(await rename(h.officer(h.d1)), 422, 'org_unit.not_active');
+    expectProblem(await get(h.officer(d3)), 404, 'org_unit.not_found');
+    expectProblem(await rename(h.officer(d3)), 403, 'auth.out_of_scope', ['id']);
+  });
 });

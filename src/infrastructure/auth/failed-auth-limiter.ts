@@ -32,6 +32,21 @@ function expandIPv6(address: string): string[] {
 }
 
 /**
+ * Milliseconds from now until one more failure would stay within the limit, were there no
+ * other: the sliding count is this window's failures plus the previous window's weighted by
+ * the part of it still within one window from now.
+ */
+export function msUntilAllowed(current: number, previous: number, elapsedMs: number, windowMs: number, limit: number): number {
+  const allowed = limit - 1;
+  if (current > allowed) {
+    // Not before this window has become the previous one and weighs little enough.
+    return windowMs - elapsedMs + windowMs * (1 - allowed / current);
+  }
+  if (previous === 0) return 0;
+  return Math.max(0, windowMs * (1 - (allowed - current) / previous) - elapsedMs);
+}
+
+/**
  * Counts failed authentications per client in fixed windows, in PostgreSQL so that every
  * instance counts the same failures. Past the limit, a client's failures are answered 429
  * until its window ends; a request whose token verifies always passes (a blocked address
@@ -43,6 +58,7 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
   private blocked = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private lastCleanup = 0;
+  private refreshing = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,7 +109,7 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
    * window's boundary to double the limit.
    */
   async recordFailure(client: string): Promise<number | null> {
-    const [row]: { failures: number; previous: number; elapsed: number; until_ms: string }[] = await this.dataSource.query(
+    const [row]: { failures: number; previous: number; elapsed: number }[] = await this.dataSource.query(
       `WITH current AS (
          INSERT INTO auth_failures (client, window_start, failures)
          VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
@@ -103,40 +119,54 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
        SELECT current.failures,
               coalesce((SELECT p.failures FROM auth_failures p
                          WHERE p.client = $1 AND p.window_start = current.window_start - make_interval(secs => $2)), 0) AS previous,
-              extract(epoch FROM now() - current.window_start)::float8 AS elapsed,
-              (extract(epoch FROM current.window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms
+              extract(epoch FROM now() - current.window_start)::float8 * 1000 AS elapsed
          FROM current`,
       [client, this.limits.windowSeconds],
     );
     if (!row) return null;
-    const weight = Math.max(0, 1 - row.elapsed / this.limits.windowSeconds);
+    const windowMs = this.limits.windowSeconds * 1000;
+    const weight = Math.max(0, 1 - row.elapsed / windowMs);
     if (row.failures + row.previous * weight <= this.limits.limit) return null;
     if (!this.blocked.has(client)) this.logger.warn(`client ${client} blocked after ${this.limits.limit} failed authentications`);
-    this.blocked.set(client, Number(row.until_ms));
-    return this.blockedFor(client);
+    const now = Date.now();
+    this.blocked.set(client, now + Math.max(1000, msUntilAllowed(row.failures, row.previous, row.elapsed, windowMs, this.limits.limit)));
+    return this.blockedFor(client, now);
   }
 
   private async refresh(): Promise<void> {
+    // On a slow database, ticks do not pile up: one refresh at a time.
+    if (this.refreshing) return;
+    this.refreshing = true;
     try {
-      const rows: { client: string; until_ms: string }[] = await this.dataSource.query(
+      // Clients whose next failure would be refused: the sliding count has reached the limit.
+      const rows: { client: string; failures: number; previous: number; elapsed: number }[] = await this.dataSource.query(
         `WITH now_window AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / $2) * $2) AS start)
-         SELECT c.client, (extract(epoch FROM c.window_start) * 1000 + $2 * 1000)::bigint::text AS until_ms
+         SELECT c.client, c.failures, coalesce(p.failures, 0) AS previous,
+                extract(epoch FROM now() - w.start)::float8 * 1000 AS elapsed
            FROM now_window w
            JOIN auth_failures c ON c.window_start = w.start
            LEFT JOIN auth_failures p ON p.client = c.client AND p.window_start = w.start - make_interval(secs => $2)
-          WHERE c.failures + coalesce(p.failures, 0) * greatest(0, 1 - extract(epoch FROM now() - w.start) / $2) > $1`,
+          WHERE c.failures + coalesce(p.failures, 0) * greatest(0, 1 - extract(epoch FROM now() - w.start) / $2) >= $1`,
         [this.limits.limit, this.limits.windowSeconds],
       );
-      this.blocked = new Map(rows.map((r) => [r.client, Number(r.until_ms)]));
+      const now = Date.now();
+      const windowMs = this.limits.windowSeconds * 1000;
+      this.blocked = new Map(
+        rows
+          .map((r) => [r.client, now + msUntilAllowed(r.failures, r.previous, r.elapsed, windowMs, this.limits.limit)] as const)
+          .filter(([, until]) => until > now),
+      );
       // Windows before the previous one count for nothing: deleted once a minute, whatever their number.
-      if (Date.now() - this.lastCleanup >= 60_000) {
-        this.lastCleanup = Date.now();
+      if (now - this.lastCleanup >= 60_000) {
+        this.lastCleanup = now;
         await this.dataSource.query(`DELETE FROM auth_failures WHERE window_start < now() - make_interval(secs => $1)`, [
           2 * this.limits.windowSeconds,
         ]);
       }
     } catch (error) {
       this.logger.debug(`could not refresh blocked clients: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.refreshing = false;
     }
   }
 }

@@ -4,6 +4,7 @@ import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
 import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsError } from '../auth/auth.errors.js';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
+import { UnitsBusyError } from '../commands/unit-locks.js';
 import { EventStoreCapabilityError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { type FieldError, RequestValidationError } from './validation.js';
@@ -118,6 +119,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof EventStoreUnavailableError) {
       res.setHeader('Retry-After', '5');
       return problem(503, error.code, 'the event store is unavailable; retry later');
+    }
+    if (error instanceof UnitsBusyError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      return problem(503, error.code, error.message);
     }
     if (error instanceof EventStoreCapabilityError) return problem(501, error.code, error.message);
     if (error instanceof HttpException) return this.fromHttpException(error);

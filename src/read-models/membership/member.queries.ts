@@ -41,15 +41,22 @@ export interface MemberView {
  * within it when its unit was, on the day of the period nearest to $2 (its last day for a
  * period that ended before), and is shown clipped to the unbroken stretch of days its unit
  * stayed within the scope around that day. A period after the membership ended (left, unit
- * terminated) belongs to whoever held the unit on the membership's last day, not to the
- * unit's later owners.
+ * terminated) belongs to whoever held her last unit on her last day, not to the unit's
+ * later owners, whatever later mergers or terminations split or re-point it.
  */
 const VISIBLE_PERIODS = `
   WITH periods AS (
-    SELECT m.*, d.on AS scope_on, ${withinScope('m.unit_id', '$3', 'd.on')} AS within
+    SELECT m.*, d.unit AS scope_unit, d.on AS scope_on, ${withinScope('d.unit', '$3', 'd.on')} AS within
       FROM member_versions m
+      LEFT JOIN LATERAL (
+        SELECT a.unit_id, a.valid_to FROM member_versions a
+         WHERE a.member_id = m.member_id AND a.status = 'active' AND a.valid_to <= m.valid_from
+         ORDER BY a.valid_to DESC LIMIT 1
+      ) last ON m.status <> 'active'
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN m.status = 'active' THEN LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1) ELSE m.valid_from - 1 END AS on
+        SELECT CASE WHEN m.status = 'active' THEN m.unit_id ELSE coalesce(last.unit_id, m.unit_id) END AS unit,
+               CASE WHEN m.status = 'active' THEN LEAST(GREATEST($2::date, m.valid_from), m.valid_to - 1)
+                    ELSE coalesce(last.valid_to, m.valid_from) - 1 END AS on
       ) d
      WHERE m.member_id = $1
   ),
@@ -58,7 +65,7 @@ const VISIBLE_PERIODS = `
      ORDER BY (valid_from <= $2::date AND (valid_to IS NULL OR valid_to > $2::date)) DESC, valid_from LIMIT 1
   ),
   shown AS (
-    SELECT p.*, CASE WHEN $3::uuid IS NULL THEN NULL ELSE org_unit_within_span(p.unit_id, $3::uuid, p.scope_on) END AS span
+    SELECT p.*, CASE WHEN $3::uuid IS NULL THEN NULL ELSE org_unit_within_span(p.scope_unit, $3::uuid, p.scope_on) END AS span
       FROM periods p WHERE p.within AND (SELECT within FROM gate)
   )
   SELECT unit_id AS "unitId", status, full_name AS "fullName", member_code AS "memberCode",

@@ -37,20 +37,25 @@ export class OrgAccess {
   ) {}
 
   async run<T>(actor: ActorMetadata, references: readonly AccessReference[], exclusive: readonly string[], work: () => Promise<T>): Promise<T> {
-    if (isUnrestricted(actor)) return this.locks.withLocks(exclusive, work);
+    // Two commands on one member never overlap: her unit cannot change under a check or a rule.
+    const held = [...exclusive, ...references.flatMap((ref) => ('memberId' in ref ? [memberLockKey(ref.memberId)] : []))];
+    if (isUnrestricted(actor)) return this.locks.withLocks(held, work);
     const scope = actor.scopeUnitId;
     if (scope === null) throw new AccessDeniedError('auth.out_of_scope', `a ${actor.role} without a unit has no scope to act in`);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      // A first look without locks finds what to lock (and refuses early); the second, under them, decides.
-      const walked = await this.check(scope, references);
-      const held = new Set([...walked, ...exclusive]);
+      // A first look without locks finds what to lock; only the look under the locks decides,
+      // and only when everything it read was held still.
+      const hint = await this.check(scope, references);
+      const locked = new Set([...hint.walked, ...held]);
       const outcome = await this.locks.withLocks(
-        exclusive,
+        held,
         async () => {
           const now = await this.check(scope, references);
-          return now.every((id) => held.has(id)) ? { done: true as const, value: await work() } : { done: false as const };
+          if (!now.walked.every((id) => locked.has(id))) return { done: false as const };
+          if (now.refusal) throw now.refusal;
+          return { done: true as const, value: await work() };
         },
-        walked,
+        hint.walked,
       );
       if (outcome.done) return outcome.value;
     }
@@ -62,8 +67,8 @@ export class OrgAccess {
     if (!isUnrestricted(actor)) throw new AccessDeniedError('auth.out_of_scope', `${field}: ${what} is for an administrator without a unit`, field);
   }
 
-  /** Every reference within the scope, or a 403 naming the first that is not; answers the units walked. */
-  private async check(scope: string, references: readonly AccessReference[]): Promise<string[]> {
+  /** Whether every reference is within the scope (else the 403 for the first that is not), and the units walked. */
+  private async check(scope: string, references: readonly AccessReference[]): Promise<{ walked: string[]; refusal: AccessDeniedError | null }> {
     const states = new Map<string, Promise<OrgUnitState>>();
     const load = (unitId: string): Promise<OrgUnitState> => {
       let state = states.get(unitId);
@@ -75,33 +80,49 @@ export class OrgAccess {
       const key = 'memberId' in ref ? `member ${ref.memberId} ${ref.on}` : `${ref.unitId} ${ref.on}`;
       if (checked.has(key)) continue;
       checked.add(key);
-      const unitId = 'memberId' in ref ? await this.memberUnit(ref.memberId) : ref.unitId;
-      if (unitId === null || !(await isWithin(unitId, scope, ref.on, load))) {
+      const place = 'memberId' in ref ? await this.memberPlace(ref.memberId, ref.on) : { unitId: ref.unitId, on: ref.on };
+      if (place === null || !(await isWithin(place.unitId, scope, place.on, load))) {
         const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
-        throw new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} on ${ref.on}`, ref.field);
+        const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} on ${ref.on}`, ref.field);
+        return { walked: [...states.keys()], refusal };
       }
     }
-    return [...states.keys()];
+    return { walked: [...states.keys()], refusal: null };
   }
 
-  /** The unit a member is recorded in (its mergers are followed by the walk); null if unknown. */
-  private async memberUnit(memberId: string): Promise<string | null> {
+  /**
+   * Where a member stands for the scope, as the member view has it: her unit on the date, or,
+   * once she has left, the unit she left on her last day. Null for an unknown member.
+   */
+  private async memberPlace(memberId: string, on: string): Promise<{ unitId: string; on: string } | null> {
     const member = await this.loader.member(memberId);
     // An unknown member answers as one elsewhere: a scoped caller learns nothing of what exists outside.
-    return member.exists ? member.unitId : null;
+    if (!member.exists) return null;
+    if (member.leftOn !== null && member.leftOn <= on) return { unitId: member.unitId, on: dayBefore(member.leftOn) };
+    return { unitId: member.unitId, on };
   }
+}
+
+/** The lock key of a member's commands (unit locks are keyed by the unit's id). */
+const memberLockKey = (memberId: string): string => `member-${memberId}`;
+
+function dayBefore(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
 }
 
 /**
  * Whether `unitId` lies in the subtree of `scope` on `on`: up through the parents the unit
- * streams record for that date, and through the mergers in force by then (a merged unit's
- * children are the children of the unit it merged into, as the views have them).
+ * streams record for that date, and through the mergers of its ancestors in force by then
+ * (a merged unit's children are the children of the unit it merged into, as the views have them).
  */
 async function isWithin(unitId: string, scope: string, on: string, load: (id: string) => Promise<OrgUnitState>): Promise<boolean> {
   let id: string | null = unitId;
   for (let steps = 0; id !== null && steps <= MAX_DEPTH * 2; steps++) {
     const unit = await load(id);
-    if (unit.exists && unit.end?.kind === 'merged' && unit.end.on <= on && unit.end.intoUnitId) {
+    // The named unit keeps its own place (merged, as the views show it); its ancestors' mergers move it.
+    if (steps > 0 && unit.exists && unit.end?.kind === 'merged' && unit.end.on <= on && unit.end.intoUnitId) {
       id = unit.end.intoUnitId;
       continue;
     }
