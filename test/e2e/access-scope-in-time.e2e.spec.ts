@@ -57,6 +57,11 @@ describe('scope as the hierarchy stands on the date that matters', () => {
     expect(await ancestors(h.officer(h.province, 'inspector'))).toEqual([h.d1, h.province]);
     expect(await ancestors(h.officer(h.d1, 'inspector'))).toEqual([h.d1]);
     expect(await ancestors(h.officer(h.school, 'inspector'))).toEqual([]);
+    // The parent is named only when it lies within the scope too.
+    const parentSeenBy = async (token: string) =>
+      (await api(app, token).get(`/org-units/${h.school}`).query({ asOf: '2025-06-30' }).expect(200)).body.parentId as string | null;
+    expect(await parentSeenBy(h.officer(h.d1, 'inspector'))).toBe(h.d1);
+    expect(await parentSeenBy(h.officer(h.school, 'inspector'))).toBeNull();
   });
 
   it('shows a member to the district her unit belonged to on the asked date', async () => {

@@ -69,8 +69,14 @@ function notFound(q: { unitId: string; asOf: string; scope: AccessScope }): NotF
   );
 }
 
-const UNIT_COLUMNS = `v.unit_id AS "unitId", v.code, v.name, v.kind, v.level, v.parent_id AS "parentId",
-  v.status, v.merged_into AS "mergedInto", to_char(v.established_on, 'YYYY-MM-DD') AS "establishedOn"`;
+/**
+ * A unit's columns; its parent and the unit it merged into are named only when within the
+ * scope. (A child listed under $1 has $1 for parent, which the list has found within it.)
+ */
+const UNIT_COLUMNS = `v.unit_id AS "unitId", v.code, v.name, v.kind, v.level,
+  CASE WHEN $3::uuid IS NULL OR v.parent_id = $1::uuid OR ${WITHIN('v.parent_id')} THEN v.parent_id END AS "parentId",
+  v.status, CASE WHEN $3::uuid IS NULL OR v.merged_into IS NULL OR ${WITHIN('v.merged_into')} THEN v.merged_into END AS "mergedInto",
+  to_char(v.established_on, 'YYYY-MM-DD') AS "establishedOn"`;
 
 /**
  * Member counts on a date for each of the given units: its own, and its whole subtree on
