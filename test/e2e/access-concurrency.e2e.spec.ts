@@ -49,7 +49,7 @@ describe('access under concurrent reorganisations', () => {
     const { d1, d2 } = await province();
     const c = await session();
     // B's lock key sorts first: a command waiting for B holds none of its other locks yet.
-    const { rows } = await c.query(`SELECT u::text AS id FROM (SELECT gen_random_uuid() u FROM generate_series(1, 2000)) s ORDER BY hashtext(u::text) LIMIT 1`);
+    const { rows } = await c.query(`SELECT u::text AS id FROM (SELECT gen_random_uuid() u FROM generate_series(1, 100000)) s ORDER BY hashtext(u::text) LIMIT 1`);
     const a = (await establish(app, { name: 'A', kind: 'grassroots_union', parentId: d1, establishedOn: '2000-01-01' })).id;
     const a2 = (await establish(app, { name: 'A2', kind: 'grassroots_union', parentId: d1, establishedOn: '2000-01-01' })).id;
     const b = (await establish(app, { unitId: rows[0].id as string, name: 'B', kind: 'grassroots_union', parentId: d2, establishedOn: '2000-01-01' })).id;

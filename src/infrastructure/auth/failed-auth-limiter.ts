@@ -31,6 +31,9 @@ function expandIPv6(address: string): string[] {
   return [...left, ...middle, ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
 }
 
+/** Failure counts are kept at least this long, whatever the window. */
+const RETENTION_FLOOR_SECONDS = 2 * 3600;
+
 /**
  * Milliseconds from now until one more failure would stay within the limit, were there no
  * other: the sliding count is this window's failures plus the previous window's weighted by
@@ -156,11 +159,13 @@ export class FailedAuthLimiter implements OnModuleInit, OnModuleDestroy {
           .map((r) => [r.client, now + msUntilAllowed(r.failures, r.previous, r.elapsed, windowMs, this.limits.limit)] as const)
           .filter(([, until]) => until > now),
       );
-      // Windows before the previous one count for nothing: deleted once a minute, whatever their number.
+      // Windows before the previous one count for nothing: deleted once a minute, whatever their
+      // number. Kept two hours at least, so that an instance configured with a shorter window
+      // (during a rolling change of it) does not delete what the others still count.
       if (now - this.lastCleanup >= 60_000) {
         this.lastCleanup = now;
         await this.dataSource.query(`DELETE FROM auth_failures WHERE window_start < now() - make_interval(secs => $1)`, [
-          2 * this.limits.windowSeconds,
+          Math.max(2 * this.limits.windowSeconds, RETENTION_FLOOR_SECONDS),
         ]);
       }
     } catch (error) {
