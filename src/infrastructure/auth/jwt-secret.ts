@@ -26,7 +26,12 @@ export async function embeddedJwtSecret(dataDir: string): Promise<{ secret: stri
   } finally {
     await unlink(draft);
   }
-  const secret = (await readFile(file, 'utf8')).trim();
+  let secret: string;
+  try {
+    secret = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    throw new Error(`cannot read the token signing secret ${file}: ${(error as Error).message}`);
+  }
   if (secret.length < 32) throw new Error(`${file} holds no usable secret (under 32 characters); delete it to have a new one generated`);
   return { secret, created };
 }

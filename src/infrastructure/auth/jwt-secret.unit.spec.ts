@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -42,5 +42,11 @@ describe('the signing secret of the embedded mode', () => {
     await embeddedJwtSecret(dataDir);
     writeFileSync(jwtSecretFile(dataDir), 'short\n');
     await expect(embeddedJwtSecret(dataDir)).rejects.toThrow(/no usable secret .* delete it/);
+  });
+
+  it('says which file it cannot read when the secret is not a readable file', async () => {
+    const dataDir = fresh();
+    mkdirSync(jwtSecretFile(dataDir), { recursive: true });
+    await expect(embeddedJwtSecret(dataDir)).rejects.toThrow(/cannot read the token signing secret .*auth-jwt-secret: EISDIR/);
   });
 });
