@@ -68,6 +68,14 @@ async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
  */
 export async function createService(config: AppConfig): Promise<RunningService> {
   const logger = new Logger('bootstrap');
+  // Config validation makes AUTH_JWT_SECRET required unless the database is embedded; read
+  // before anything is started, so that a bad secret file leaves nothing running.
+  let jwtSecret = config.AUTH_JWT_SECRET;
+  if (jwtSecret === undefined) {
+    const generated = await embeddedJwtSecret(config.DATA_DIR);
+    if (generated.created) logger.log(`generated the token signing secret in ${jwtSecretFile(config.DATA_DIR)}`);
+    jwtSecret = generated.secret;
+  }
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -81,13 +89,6 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     logger.log(`embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT}, data in ${join(config.DATA_DIR, 'postgres')}`);
   }
 
-  // Config validation makes AUTH_JWT_SECRET required unless the database is embedded.
-  let jwtSecret = config.AUTH_JWT_SECRET;
-  if (jwtSecret === undefined) {
-    const generated = await embeddedJwtSecret(config.DATA_DIR);
-    if (generated.created) logger.log(`generated the token signing secret in ${jwtSecretFile(config.DATA_DIR)}`);
-    jwtSecret = generated.secret;
-  }
   const dataSource = createDataSource(databaseUrl);
   let eventStore: EventStore | null = null;
   try {

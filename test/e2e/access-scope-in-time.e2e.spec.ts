@@ -239,4 +239,17 @@ describe('scope as the hierarchy stands on the date that matters', () => {
     expectProblem(await get(h.officer(d3)), 404, 'org_unit.not_found');
     expectProblem(await rename(h.officer(d3)), 403, 'auth.out_of_scope', ['id']);
   });
+
+  it('follows a merger of a member’s own unit: her commands pass to the scope of the unit it merged into', async () => {
+    const h = await reorganised();
+    const clinic = (await establish(app, { name: 'CĐCS Phòng khám', kind: 'grassroots_union', parentId: h.d1, establishedOn: '2005-01-01' })).id;
+    const member = (await enrol(app, { unitId: clinic, fullName: 'Tẩn Láo Mẩy', joinedOn: '2015-09-01' })).id;
+    const merged = await api(app).post(`/org-units/${clinic}/merge`).send({ intoUnitId: h.school, effectiveOn: '2025-08-01' }).expect(200);
+    // From 1 August the clinic's members are the school's, and the school is district 2's.
+    expectProblem(await api(app, h.officer(h.d1)).get(`/members/${member}`).query({ asOf: '2025-09-01', minPosition: merged.body.position }), 404, 'member.not_found');
+    await api(app, h.officer(h.d2)).get(`/members/${member}`).query({ asOf: '2025-09-01' }).expect(200);
+    const leave = (token: string) => api(app, token).post(`/members/${member}/leave`).send({ effectiveOn: '2025-09-01', reason: 'chuyển đi' });
+    expectProblem(await leave(h.officer(h.d1)), 403, 'auth.out_of_scope', ['id']);
+    await leave(h.officer(h.d2)).expect(200);
+  });
 });

@@ -80,7 +80,7 @@ export class OrgAccess {
       const key = 'memberId' in ref ? `member ${ref.memberId} ${ref.on}` : `${ref.unitId} ${ref.on}`;
       if (checked.has(key)) continue;
       checked.add(key);
-      const place = 'memberId' in ref ? await this.memberPlace(ref.memberId, ref.on) : { unitId: ref.unitId, on: ref.on };
+      const place = 'memberId' in ref ? await this.memberPlace(ref.memberId, ref.on, load) : { unitId: ref.unitId, on: ref.on };
       if (place === null || !(await isWithin(place.unitId, scope, place.on, load))) {
         const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
         const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} on ${ref.on}`, ref.field);
@@ -91,15 +91,23 @@ export class OrgAccess {
   }
 
   /**
-   * Where a member stands for the scope, as the member view has it: her unit on the date, or,
-   * once she has left, the unit she left on her last day. Null for an unknown member.
+   * Where a member stands for the scope, as the member view has it: the unit her membership
+   * has reached on the date through its unit's mergers; once she has left, or her unit was
+   * terminated, that unit on her last day. Null for an unknown member.
    */
-  private async memberPlace(memberId: string, on: string): Promise<{ unitId: string; on: string } | null> {
+  private async memberPlace(memberId: string, on: string, load: (id: string) => Promise<OrgUnitState>): Promise<{ unitId: string; on: string } | null> {
     const member = await this.loader.member(memberId);
     // An unknown member answers as one elsewhere: a scoped caller learns nothing of what exists outside.
     if (!member.exists) return null;
-    if (member.leftOn !== null && member.leftOn <= on) return { unitId: member.unitId, on: dayBefore(member.leftOn) };
-    return { unitId: member.unitId, on };
+    const day = member.leftOn !== null && member.leftOn <= on ? dayBefore(member.leftOn) : on;
+    let unitId = member.unitId;
+    for (let hops = 0; hops < MAX_DEPTH; hops++) {
+      const unit = await load(unitId);
+      if (!unit.exists || unit.end === null || unit.end.on > day) break;
+      if (unit.end.kind === 'terminated' || !unit.end.intoUnitId) return { unitId, on: dayBefore(unit.end.on) };
+      unitId = unit.end.intoUnitId;
+    }
+    return { unitId, on: day };
   }
 }
 
