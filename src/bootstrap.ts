@@ -9,6 +9,7 @@ import { json } from 'express';
 import helmet from 'helmet';
 import { type AppConfig, corsOrigins, trustProxy } from './config/app-config.js';
 import { authenticationMiddleware, whenAuthenticated } from './infrastructure/auth/authentication.middleware.js';
+import { WRITE_ROLES } from './infrastructure/auth/access-policy.js';
 import type { AuthenticatedRequest } from './infrastructure/auth/authenticated-request.js';
 import { FailedAuthLimiter } from './infrastructure/auth/failed-auth-limiter.js';
 import { embeddedJwtSecret, jwtSecretFile } from './infrastructure/auth/jwt-secret.js';
@@ -34,7 +35,7 @@ function isBulkRoute(req: IncomingMessage): boolean {
 /** Only callers who may write get a bulk body read: the others are refused by the guard anyway. */
 function mayWrite(req: IncomingMessage): boolean {
   const role = (req as AuthenticatedRequest).principal?.role;
-  return role === 'admin' || role === 'officer';
+  return role !== undefined && WRITE_ROLES.includes(role);
 }
 
 function isJson(req: IncomingMessage): boolean {

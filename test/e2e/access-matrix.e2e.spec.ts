@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
-import { api, code, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
+import { api, code, enrol, establish, signToken, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
 
 /**
  * Every route of the running application, for every role, inside and outside the caller's
@@ -217,7 +217,7 @@ describe('access: every route, every role, inside and outside the scope', () => 
             caller === 'no token'
               ? null
               : caller === 'forged token'
-                ? tokenFor({ ...app, jwtSecret: 'another-secret-of-at-least-32-characters' }, { sub: 'mallory', role: 'admin' })
+                ? signToken('another-secret-of-at-least-32-characters', { sub: 'mallory', role: 'admin' })
                 : tokenOf(caller, fx);
           // A forged token is refused wherever it is shown; no token at all only where one is needed.
           const want =

@@ -23,10 +23,13 @@ export const Public = (): MethodDecorator & ClassDecorator => RoutePolicy({ publ
 export const Allow = (...roles: Exclude<Role, 'admin'>[]): MethodDecorator & ClassDecorator =>
   RoutePolicy({ public: false, roles: ['admin', ...roles] });
 
+/** The roles that may give commands (officers within their subtree). */
+export const WRITE_ROLES: readonly Role[] = ['admin', 'officer'];
+
 /** The role sets of API.md. */
 export const Access = {
   /** Commands on the registry and the campaign: officers within their subtree. */
-  write: () => Allow('officer'),
+  write: () => RoutePolicy({ public: false, roles: WRITE_ROLES }),
   /** Views: every role, within its subtree. */
   read: () => Allow('officer', 'leadership', 'inspector', 'upstream'),
   /** Operating the service itself: it acts on every unit, so only an admin without a unit. */

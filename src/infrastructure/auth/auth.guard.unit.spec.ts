@@ -11,6 +11,7 @@ import { authenticationMiddleware } from './authentication.middleware.js';
 import { clientOf, FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Principal } from './principal.js';
 import { TokenVerifier } from './token-verifier.js';
+import { actorOf } from '../http/request-context.js';
 
 class Routes {
   noPolicy(): void {}
@@ -115,7 +116,8 @@ describe('the authentication middleware and the access guard', () => {
     const { context, req } = await call('view', 'bearer officer-token');
     await expect(guard.canActivate(context)).resolves.toBe(true);
     expect(req.principal).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
-    expect(req.actor).toEqual({ id: 'lan', role: 'officer', scopeUnitId: UNIT });
+    // What the events of its commands will record of it.
+    expect(actorOf(req)).toEqual({ id: 'lan', role: 'officer', scopeUnitId: UNIT });
   });
 
   it('checks the role against the policy', async () => {

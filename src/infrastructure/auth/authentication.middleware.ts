@@ -2,7 +2,6 @@ import type { NextFunction, RequestHandler, Response } from 'express';
 import { AuthenticationError } from './auth.errors.js';
 import type { AuthenticatedRequest } from './authenticated-request.js';
 import { clientOf, type FailedAuthLimiter } from './failed-auth-limiter.js';
-import { actorOfPrincipal } from './principal.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** RFC 6750 b64token. */
@@ -29,7 +28,6 @@ export function authenticationMiddleware(verifier: TokenVerifier, limiter: Faile
     verified.then(
       (principal) => {
         req.principal = principal;
-        req.actor = actorOfPrincipal(principal);
         next();
       },
       async (error: unknown) => {
@@ -42,7 +40,6 @@ export function authenticationMiddleware(verifier: TokenVerifier, limiter: Faile
     );
   };
 }
-
 
 /** Runs `handler` (a body parser) only for requests whose caller was verified. */
 export function whenAuthenticated(handler: RequestHandler): RequestHandler {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response, NextFunction } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request.js';
+import { actorOfPrincipal } from '../auth/principal.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { deterministicUuid } from '../commands/deterministic-id.js';
 import type { ActorMetadata } from '../event-store/event-store.port.js';
@@ -50,8 +51,8 @@ export function requireJsonMiddleware(req: Request, res: Response, next: NextFun
 
 /** The caller the guard authenticated; a command never runs without one. */
 export function actorOf(req: ContextualRequest): ActorMetadata {
-  if (!req.actor) throw new Error(`${req.method} ${req.path} reached a command without an authenticated caller`);
-  return req.actor;
+  if (!req.principal) throw new Error(`${req.method} ${req.path} reached a command without an authenticated caller`);
+  return actorOfPrincipal(req.principal);
 }
 
 /** Hash of what makes a request the same request: method, path and body. */

@@ -119,18 +119,12 @@ export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnit
       [q.unitId, q.asOf, q.scope.unitId],
     );
     if (!unit) throw notFound(q);
-    // Ancestors above the caller's scope unit are outside the scope: they are left out.
+    // The walk up stops at the caller's scope unit: ancestors above it are outside the scope.
     const ancestors: OrgUnitView['ancestors'] = await this.ds.query(
-      `WITH RECURSIVE up AS (
-          SELECT v.parent_id, 1 AS depth FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')}
-        UNION ALL
-          SELECT p.parent_id, up.depth + 1 FROM org_unit_versions p JOIN up ON p.unit_id = up.parent_id
-           WHERE ${ON('p')} AND up.depth < 32
-       )
-       SELECT p.unit_id AS "unitId", p.code, p.name, p.level
-         FROM up JOIN org_unit_versions p ON p.unit_id = up.parent_id AND ${ON('p')}
-        WHERE ${WITHIN('p.unit_id')}
-        ORDER BY up.depth`,
+      `SELECT p.unit_id AS "unitId", p.code, p.name, p.level
+         FROM org_unit_chain_on($1, $3, $2) c JOIN org_unit_versions p ON p.unit_id = c.unit_id AND ${ON('p')}
+        WHERE c.depth > 0
+        ORDER BY c.depth`,
       [q.unitId, q.asOf, q.scope.unitId],
     );
     const counts = await memberCounts(this.ds, [q.unitId], q.asOf);
@@ -166,20 +160,23 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
     if (q.cursor !== null && after === null) {
       throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
     }
-    const [exists]: unknown[] = await this.ds.query(
-      `SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`,
-      [q.unitId, q.asOf, q.scope.unitId],
-    );
-    if (!exists) throw notFound(q);
-    // The children of a unit within the scope are within it; the scope is checked once, on $1.
-    const rows: Omit<UnitSummary, 'members'>[] = await this.ds.query(
-      `WITH parent AS (SELECT ${WITHIN('$1::uuid')} AS within)
-       SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
-        WHERE v.parent_id = $1 AND ${ON('v')} AND v.status = 'active' AND (SELECT within FROM parent)
-          AND ($4::text IS NULL OR (v.code, v.unit_id::text) > ($4::text, $5::text))
-        ORDER BY v.code, v.unit_id LIMIT $6`,
+    // One statement: whether the unit is there within the scope on the date, and its children
+    // if it is (the children of a unit within the scope are within it).
+    const found: ({ visible: boolean } & Omit<UnitSummary, 'members'>)[] = await this.ds.query(
+      `WITH parent AS (
+         SELECT EXISTS (SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}) AS visible
+       )
+       SELECT parent.visible, child.* FROM parent LEFT JOIN LATERAL (
+         SELECT ${UNIT_COLUMNS} FROM org_unit_versions v
+          WHERE parent.visible AND v.parent_id = $1 AND ${ON('v')} AND v.status = 'active'
+            AND ($4::text IS NULL OR (v.code, v.unit_id::text) > ($4::text, $5::text))
+          ORDER BY v.code, v.unit_id LIMIT $6
+       ) child ON true
+       ORDER BY child.code, child."unitId"`,
       [q.unitId, q.asOf, q.scope.unitId, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
     );
+    if (!found[0]?.visible) throw notFound(q);
+    const rows: Omit<UnitSummary, 'members'>[] = found.filter((r) => r.unitId !== null).map(({ visible: _, ...unit }) => unit);
     const page = rows.slice(0, q.limit);
     const counts = await memberCounts(this.ds, page.map((u) => u.unitId), q.asOf);
     const last = page[page.length - 1];

@@ -12,9 +12,9 @@ export class Access1732500000300 implements MigrationInterface {
   name = 'Access1732500000300';
 
   async up(q: QueryRunner): Promise<void> {
-    // The unit and its ancestors on p_on, up to p_scope (included, when reached).
+    // The unit (depth 0) and its ancestors on p_on, up to p_scope (included, when reached).
     await q.query(`
-      CREATE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid)
+      CREATE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid, depth integer)
       LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WITH RECURSIVE up AS (
             SELECT p_unit AS unit_id, 0 AS depth
@@ -24,7 +24,7 @@ export class Access1732500000300 implements MigrationInterface {
              WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
                AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
         )
-        SELECT up.unit_id FROM up
+        SELECT up.unit_id, up.depth FROM up
       $$`);
     await q.query(`
       CREATE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean

@@ -100,14 +100,8 @@ export class OrgAccess {
     // An unknown member answers as one elsewhere: a scoped caller learns nothing of what exists outside.
     if (!member.exists) return null;
     const day = member.leftOn !== null && member.leftOn <= on ? dayBefore(member.leftOn) : on;
-    let unitId = member.unitId;
-    for (let hops = 0; hops < MAX_DEPTH; hops++) {
-      const unit = await load(unitId);
-      if (!unit.exists || unit.end === null || unit.end.on > day) break;
-      if (unit.end.kind === 'terminated' || !unit.end.intoUnitId) return { unitId, on: dayBefore(unit.end.on) };
-      unitId = unit.end.intoUnitId;
-    }
-    return { unitId, on: day };
+    const membership = await this.loader.membershipOn(member.unitId, day, load);
+    return { unitId: membership.unitId, on: membership.endedOn === null ? day : dayBefore(membership.endedOn) };
   }
 }
 

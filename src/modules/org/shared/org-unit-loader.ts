@@ -73,12 +73,16 @@ export class OrgStateLoader {
 
   /**
    * Where a membership recorded in `unitId` stands on `date`: the unit it has reached through
-   * mergers, or the date it ended with a termination.
+   * mergers, or the date it ended with a termination. `load` reads the units on the way.
    */
-  async membershipOn(unitId: string, date: string): Promise<{ unitId: string; endedOn: string | null }> {
+  async membershipOn(
+    unitId: string,
+    date: string,
+    load: (id: string) => Promise<OrgUnitState> = (id) => this.unit(id),
+  ): Promise<{ unitId: string; endedOn: string | null }> {
     let id = unitId;
     for (let hops = 0; hops < MAX_DEPTH; hops++) {
-      const unit = await this.unit(id);
+      const unit = await load(id);
       if (!unit.exists || unit.end === null || unit.end.on > date) return { unitId: id, endedOn: null };
       if (unit.end.kind === 'terminated') return { unitId: id, endedOn: unit.end.on };
       id = unit.end.intoUnitId!;
