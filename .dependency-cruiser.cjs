@@ -12,15 +12,15 @@ module.exports = {
       name: 'domain-is-pure',
       severity: 'error',
       comment: 'Deciders import no framework, no database and no infrastructure.',
-      from: { path: '^src/modules/[^/]+/domain/', pathNot: '\\.spec\\.ts$' },
-      to: { path: ['^src/infrastructure/', '^src/read-models/', 'node_modules/(@nestjs|typeorm|pg)/'] },
+      from: { path: '\\.decider\\.ts$' },
+      to: { path: ['^src/infrastructure/', '^src/read-models/', 'node_modules/(@nestjs|typeorm|pg)/', '\\.(handler|controller|requests)\\.ts$'] },
     },
     {
       name: 'events-stand-alone',
       severity: 'error',
-      comment: 'Event types are plain data shared by writers and readers.',
+      comment: 'Event types are plain data shared by writers and readers; their payload schemas are zod.',
       from: { path: '^src/events/' },
-      to: { path: ['^src/modules/', '^src/read-models/', '^src/infrastructure/', 'node_modules/'] },
+      to: { path: ['^src/modules/', '^src/read-models/', '^src/infrastructure/', 'node_modules/'], pathNot: 'node_modules/zod/' },
     },
     {
       name: 'read-models-not-modules',
@@ -42,6 +42,13 @@ module.exports = {
       comment: 'Shared infrastructure knows no feature module or view.',
       from: { path: '^src/infrastructure/' },
       to: { path: ['^src/modules/', '^src/read-models/'], pathNot: '^src/read-models/read-model-entities\\.ts$' },
+    },
+    {
+      name: 'hierarchy-through-its-module',
+      severity: 'error',
+      comment: 'The hierarchy on a date is answered in one place, modules/org/hierarchy; no other module walks unit streams.',
+      from: { path: '^src/modules/', pathNot: '^src/modules/org/' },
+      to: { path: '\\.decider\\.ts$' },
     },
   ],
   options: {

@@ -9,7 +9,7 @@ export class AppModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(options), OrgModule, ReadModelsModule, OperationsModule],
+      imports: [InfrastructureModule.forRoot(options), OrgModule.register({ from: ReadModelsModule }), ReadModelsModule, OperationsModule],
     };
   }
 }

@@ -5,7 +5,6 @@ import { AppConfig } from '../config/app-config.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import { HmacTokenVerifier, TokenVerifier } from './auth/token-verifier.js';
-import { CommandExecutor } from './commands/command-executor.js';
 import { IdempotencyStore } from './commands/idempotency.js';
 import { UnitLocks } from './commands/unit-locks.js';
 import { EventStore } from './event-store/event-store.port.js';
@@ -32,11 +31,6 @@ export class InfrastructureModule {
         { provide: AppConfig, useValue: options.config },
         { provide: DataSource, useValue: options.dataSource },
         { provide: EventStore, useValue: options.eventStore },
-        {
-          provide: CommandExecutor,
-          useFactory: (store: EventStore, config: AppConfig) => new CommandExecutor(store, config.COMMAND_RETRIES),
-          inject: [EventStore, AppConfig],
-        },
         { provide: IdempotencyStore, useFactory: (ds: DataSource) => new IdempotencyStore(ds), inject: [DataSource] },
         { provide: UnitLocks, useFactory: () => new UnitLocks(options.databaseUrl) },
         {
@@ -65,7 +59,7 @@ export class InfrastructureModule {
         // Every route of every module passes this guard: deny by default.
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [AppConfig, DataSource, EventStore, CommandExecutor, IdempotencyStore, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
+      exports: [AppConfig, DataSource, EventStore, IdempotencyStore, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
     };
   }
 }

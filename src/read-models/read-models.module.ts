@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -18,8 +18,7 @@ import { ProjectionsController } from './projections.controller.js';
 /** Every projection the service runs, in one list. */
 const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
 
-/** Global so that commands reach the OrgUnitDependents port without importing the read side. */
-@Global()
+/** The read models: projections, their queries and routes; and the child units a termination checks (`OrgUnitDependents`). */
 @Module({
   imports: [CqrsModule],
   controllers: [OrgUnitsController, MembersController, ProjectionsController],

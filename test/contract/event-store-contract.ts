@@ -156,6 +156,19 @@ export function describeEventStoreContract(label: string, factory: () => Promise
       expect(await store.readStream(`${category()}-${randomUUID()}`)).toEqual([]);
     });
 
+    it('reads several streams at once, and their revisions without their events', async () => {
+      const [a, b, absent] = [0, 1, 2].map(() => `${category()}-${randomUUID()}`) as [string, string, string];
+      await store.appendToStream(a, [0, 1, 2].map((n) => newEvent('N', { n })), 'no_stream');
+      await store.appendToStream(b, [newEvent('N', { n: 9 })], 'no_stream');
+      const read = await store.readStreams([b, absent, a, a]);
+      expect([...read.keys()].sort()).toEqual([a, absent, b].sort());
+      expect(read.get(a)!.map((e) => [e.streamRevision, (e.data as { n: number }).n])).toEqual([[0n, 0], [1n, 1], [2n, 2]]);
+      expect(read.get(b)!.map((e) => e.id)).toEqual((await store.readStream(b)).map((e) => e.id));
+      expect(read.get(absent)).toEqual([]);
+      expect(await store.streamRevisions([a, b, absent])).toEqual(new Map([[a, 2n], [b, 0n], [absent, null]]));
+      expect(await store.readStreams([])).toEqual(new Map());
+    });
+
     it('reads the global log in order after a cursor, filtered by type or category on the server', async () => {
       const cat = category();
       const head = await store.readAll({ maxCount: 1 });

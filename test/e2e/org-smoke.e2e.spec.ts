@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
+import { EVENT_CATALOGUE } from '../../src/events/event-catalogue.js';
 
 describe('organisation through HTTP', () => {
   let app!: TestApp;
@@ -33,7 +34,7 @@ describe('organisation through HTTP', () => {
     expect(res.headers['x-correlation-id']).toBe('audit-trail-42');
     const [event] = await app.service.app.get(EventStore).readStream(`orgUnit-${res.body.id}`);
     expect(event!.type).toBe('OrgUnitEstablished');
-    expect(event!.schemaVersion).toBe(1);
+    expect(event!.schemaVersion).toBe(EVENT_CATALOGUE.OrgUnitEstablished.schemaVersion);
     expect(event!.occurredOn).toBe('1946-01-01');
     expect(event!.recordedAt).toBeInstanceOf(Date);
     expect(event!.position.toString()).toBe(res.body.position);

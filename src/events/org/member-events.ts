@@ -1,41 +1,35 @@
+import { z } from 'zod';
+import { businessDate, defineEvent, type EventOf, id, text } from '../event-definition.js';
+
 export const MEMBER_CATEGORY = 'member';
 export const memberStream = (memberId: string): string => `${MEMBER_CATEGORY}-${memberId}`;
 
-export interface MemberEnrolled {
-  readonly type: 'MemberEnrolled';
-  readonly data: {
-    readonly memberId: string;
-    readonly unitId: string;
-    readonly fullName: string;
-    readonly memberCode: string;
-    readonly joinedOn: string;
-  };
-}
+export const MemberEnrolled = defineEvent({
+  type: 'MemberEnrolled',
+  schemaVersion: 1,
+  schema: z.strictObject({ memberId: id(), unitId: id(), fullName: text(200), memberCode: text(64), joinedOn: businessDate() }),
+  occurredOn: (d) => d.joinedOn,
+  upcasters: [],
+});
+export type MemberEnrolled = EventOf<typeof MemberEnrolled>;
 
-export interface MemberTransferred {
-  readonly type: 'MemberTransferred';
-  readonly data: { readonly memberId: string; readonly fromUnitId: string; readonly toUnitId: string; readonly effectiveOn: string };
-}
+export const MemberTransferred = defineEvent({
+  type: 'MemberTransferred',
+  schemaVersion: 1,
+  schema: z.strictObject({ memberId: id(), fromUnitId: id(), toUnitId: id(), effectiveOn: businessDate() }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type MemberTransferred = EventOf<typeof MemberTransferred>;
 
-export interface MemberLeft {
-  readonly type: 'MemberLeft';
-  readonly data: { readonly memberId: string; readonly unitId: string; readonly effectiveOn: string; readonly reason: string };
-}
+export const MemberLeft = defineEvent({
+  type: 'MemberLeft',
+  schemaVersion: 1,
+  schema: z.strictObject({ memberId: id(), unitId: id(), effectiveOn: businessDate(), reason: text(2000) }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type MemberLeft = EventOf<typeof MemberLeft>;
 
-export type MemberEvent = MemberEnrolled | MemberTransferred | MemberLeft;
-
-export const MEMBER_EVENT_TYPES = ['MemberEnrolled', 'MemberTransferred', 'MemberLeft'] as const satisfies readonly MemberEvent['type'][];
-
-export function memberEventDate(event: MemberEvent): string {
-  switch (event.type) {
-    case 'MemberEnrolled':
-      return event.data.joinedOn;
-    case 'MemberTransferred':
-    case 'MemberLeft':
-      return event.data.effectiveOn;
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
-}
+export const MEMBER_EVENTS = [MemberEnrolled, MemberTransferred, MemberLeft] as const;
+export type MemberEvent = EventOf<(typeof MEMBER_EVENTS)[number]>;

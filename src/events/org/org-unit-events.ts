@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { businessDate, defineEvent, type EventOf, id, text } from '../event-definition.js';
+
 /** Levels of the union hierarchy, from the top. */
 export const ORG_LEVELS = ['national', 'provincial', 'district', 'grassroots'] as const;
 export type OrgLevel = (typeof ORG_LEVELS)[number];
@@ -29,69 +32,62 @@ export function levelRank(level: OrgLevel): number {
 export const ORG_UNIT_CATEGORY = 'orgUnit';
 export const orgUnitStream = (unitId: string): string => `${ORG_UNIT_CATEGORY}-${unitId}`;
 
-export interface OrgUnitEstablished {
-  readonly type: 'OrgUnitEstablished';
-  readonly data: {
-    readonly unitId: string;
-    readonly code: string;
-    readonly name: string;
-    readonly kind: OrgUnitKind;
-    readonly level: OrgLevel;
-    readonly parentId: string | null;
-    readonly establishedOn: string;
-  };
-}
+/** A unit comes into being under a parent (or at the top), on `establishedOn`. */
+export const OrgUnitEstablished = defineEvent({
+  type: 'OrgUnitEstablished',
+  schemaVersion: 2,
+  schema: z.strictObject({
+    unitId: id(),
+    code: text(64),
+    name: text(300),
+    kind: z.enum(ORG_UNIT_KINDS as [OrgUnitKind, ...OrgUnitKind[]]),
+    level: z.enum(ORG_LEVELS),
+    parentId: id().nullable(),
+    establishedOn: businessDate(),
+  }),
+  occurredOn: (d) => d.establishedOn,
+  // Version 2 always carries the level; a version 1 payload without one takes its kind's.
+  upcasters: [(v1) => ({ ...v1, level: v1['level'] ?? levelOfKind(v1['kind'] as OrgUnitKind) })],
+});
+export type OrgUnitEstablished = EventOf<typeof OrgUnitEstablished>;
 
-export interface OrgUnitRenamed {
-  readonly type: 'OrgUnitRenamed';
-  readonly data: { readonly unitId: string; readonly name: string; readonly previousName: string; readonly effectiveOn: string };
-}
+export const OrgUnitRenamed = defineEvent({
+  type: 'OrgUnitRenamed',
+  schemaVersion: 1,
+  schema: z.strictObject({ unitId: id(), name: text(300), previousName: z.string().max(300), effectiveOn: businessDate() }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type OrgUnitRenamed = EventOf<typeof OrgUnitRenamed>;
 
-export interface OrgUnitTransferred {
-  readonly type: 'OrgUnitTransferred';
-  readonly data: {
-    readonly unitId: string;
-    readonly fromParentId: string | null;
-    readonly toParentId: string;
-    readonly effectiveOn: string;
-  };
-}
+export const OrgUnitTransferred = defineEvent({
+  type: 'OrgUnitTransferred',
+  schemaVersion: 1,
+  schema: z.strictObject({ unitId: id(), fromParentId: id().nullable(), toParentId: id(), effectiveOn: businessDate() }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type OrgUnitTransferred = EventOf<typeof OrgUnitTransferred>;
 
 /** The unit ceases on `effectiveOn`; its members and child units continue under `intoUnitId`. */
-export interface OrgUnitMerged {
-  readonly type: 'OrgUnitMerged';
-  readonly data: { readonly unitId: string; readonly intoUnitId: string; readonly effectiveOn: string };
-}
+export const OrgUnitMerged = defineEvent({
+  type: 'OrgUnitMerged',
+  schemaVersion: 1,
+  schema: z.strictObject({ unitId: id(), intoUnitId: id(), effectiveOn: businessDate() }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type OrgUnitMerged = EventOf<typeof OrgUnitMerged>;
 
 /** The unit ceases on `effectiveOn`; the membership of its members ends with it. */
-export interface OrgUnitTerminated {
-  readonly type: 'OrgUnitTerminated';
-  readonly data: { readonly unitId: string; readonly effectiveOn: string; readonly reason: string };
-}
+export const OrgUnitTerminated = defineEvent({
+  type: 'OrgUnitTerminated',
+  schemaVersion: 1,
+  schema: z.strictObject({ unitId: id(), effectiveOn: businessDate(), reason: text(2000) }),
+  occurredOn: (d) => d.effectiveOn,
+  upcasters: [],
+});
+export type OrgUnitTerminated = EventOf<typeof OrgUnitTerminated>;
 
-export type OrgUnitEvent = OrgUnitEstablished | OrgUnitRenamed | OrgUnitTransferred | OrgUnitMerged | OrgUnitTerminated;
-
-export const ORG_UNIT_EVENT_TYPES = [
-  'OrgUnitEstablished',
-  'OrgUnitRenamed',
-  'OrgUnitTransferred',
-  'OrgUnitMerged',
-  'OrgUnitTerminated',
-] as const satisfies readonly OrgUnitEvent['type'][];
-
-/** The business date an org unit event takes effect on. */
-export function orgUnitEventDate(event: OrgUnitEvent): string {
-  switch (event.type) {
-    case 'OrgUnitEstablished':
-      return event.data.establishedOn;
-    case 'OrgUnitRenamed':
-    case 'OrgUnitTransferred':
-    case 'OrgUnitMerged':
-    case 'OrgUnitTerminated':
-      return event.data.effectiveOn;
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
-}
+export const ORG_UNIT_EVENTS = [OrgUnitEstablished, OrgUnitRenamed, OrgUnitTransferred, OrgUnitMerged, OrgUnitTerminated] as const;
+export type OrgUnitEvent = EventOf<(typeof ORG_UNIT_EVENTS)[number]>;

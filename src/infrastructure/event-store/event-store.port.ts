@@ -128,6 +128,12 @@ export abstract class EventStore {
   /** Reads a stream; an absent stream reads as empty. */
   abstract readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 
+  /** Reads several whole streams at once (an absent stream reads as empty), by name. */
+  abstract readStreams(streams: readonly string[]): Promise<Map<string, StoredEvent[]>>;
+
+  /** The current revision of each named stream (null for an absent one), without reading events. */
+  abstract streamRevisions(streams: readonly string[]): Promise<Map<string, bigint | null>>;
+
   /** Reads the global log in order. Never skips an event committed later at a lower position. */
   abstract readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
 

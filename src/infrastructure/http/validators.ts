@@ -1,23 +1,9 @@
-import { type PipeTransform, Injectable } from '@nestjs/common';
+import { type PipeTransform, Injectable, Param } from '@nestjs/common';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { isBusinessDate, isUuid, normaliseId } from '../../shared/values.js';
 import { RequestValidationError } from './validation.js';
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A real calendar date written `YYYY-MM-DD`. */
-export function isBusinessDate(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(0);
-  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+export { isBusinessDate, isUuid };
 
 function simple(name: string, test: (v: unknown) => boolean, message: string) {
   return (options?: ValidationOptions): PropertyDecorator =>
@@ -44,6 +30,9 @@ export class UuidParam implements PipeTransform<string, string> {
 
   transform(value: string): string {
     if (!isUuid(value)) throw new RequestValidationError([{ field: this.name, message: `${this.name} must be a UUID` }]);
-    return value.toLowerCase();
+    return normaliseId(value);
   }
 }
+
+/** A UUID path parameter (`:id` by default), validated and lower-cased. */
+export const IdParam = (name = 'id'): ParameterDecorator => Param(name, new UuidParam(name));

@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore, LogCursor, LogSubscription, SubscriptionBatch } from '../event-store/event-store.port.js';
+import { decode, isOfType, type StoredDomainEvent } from '../event-store/domain-events.js';
 import type { Projection } from './projection.js';
 
 /** Advisory lock class of projection runners; the object id is a hash of the projection name. */
@@ -38,13 +39,16 @@ export class ProjectionRunner {
   private subscription: LogSubscription | null = null;
   private wakeSleeper: (() => void) | null = null;
   private currentState: RunnerState = 'starting';
+  private readonly handled: (event: StoredDomainEvent) => boolean;
 
   constructor(
     readonly projection: Projection,
     private readonly dataSource: DataSource,
     private readonly store: EventStore,
     private readonly options: ProjectionRunnerOptions,
-  ) {}
+  ) {
+    this.handled = isOfType(projection.handles);
+  }
 
   get state(): RunnerState {
     return this.currentState;
@@ -122,7 +126,7 @@ export class ProjectionRunner {
       }
       const subscription = this.store.subscribeToAll({
         after: checkpoint.cursor,
-        filter: this.projection.filter,
+        filter: { eventTypes: this.projection.handles },
         batchSize: this.options.batchSize,
       });
       this.subscription = subscription;
@@ -149,7 +153,8 @@ export class ProjectionRunner {
   private async applyBatch(runner: QueryRunner, batch: SubscriptionBatch, previous: LogCursor | null): Promise<LogCursor> {
     await runner.startTransaction();
     try {
-      if (batch.events.length > 0) await this.projection.apply(batch.events, runner.manager);
+      const events = batch.events.map(decode).filter(this.handled);
+      if (events.length > 0) await this.projection.apply(events, runner.manager);
       const moved: [unknown[], number] = await runner.query(
         `UPDATE projection_checkpoints
             SET position = $2, log_cursor = $3, events_applied = events_applied + $4, updated_at = now(),

@@ -5,18 +5,18 @@ import type { StoredEvent } from '../../infrastructure/event-store/event-store.p
  * Drops the events a projection has already applied (by stream revision) and records the
  * new high-water marks, so replaying an event is a no-op even outside checkpoint order.
  */
-export async function unappliedEvents(
+export async function unappliedEvents<E extends Pick<StoredEvent, 'stream' | 'streamRevision'>>(
   manager: EntityManager,
   projection: string,
-  events: readonly StoredEvent[],
-): Promise<StoredEvent[]> {
+  events: readonly E[],
+): Promise<E[]> {
   const streams = [...new Set(events.map((e) => e.stream))];
   const rows: { stream: string; revision: string }[] = await manager.query(
     `SELECT stream, revision FROM projected_stream_revisions WHERE projection = $1 AND stream = ANY($2)`,
     [projection, streams],
   );
   const applied = new Map(rows.map((r) => [r.stream, BigInt(r.revision)]));
-  const fresh: StoredEvent[] = [];
+  const fresh: E[] = [];
   for (const event of events) {
     const last = applied.get(event.stream);
     if (last !== undefined && event.streamRevision <= last) continue;

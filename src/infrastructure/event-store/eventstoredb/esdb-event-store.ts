@@ -128,6 +128,23 @@ export class EsdbEventStore extends EventStore {
     return events;
   }
 
+  async readStreams(streams: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const names = [...new Set(streams)];
+    return new Map(await Promise.all(names.map(async (name) => [name, await this.readStream(name)] as const)));
+  }
+
+  async streamRevisions(streams: readonly string[]): Promise<Map<string, bigint | null>> {
+    const names = [...new Set(streams)];
+    return new Map(
+      await Promise.all(
+        names.map(async (name) => {
+          const [last] = await this.readStream(name, { direction: 'backwards', maxCount: 1 });
+          return [name, last ? last.streamRevision : null] as const;
+        }),
+      ),
+    );
+  }
+
   /**
    * The client's readAll takes no server-side filter, so $all is read in pages and filtered
    * here (system and non-JSON events are always left out).

@@ -177,6 +177,30 @@ export class PostgresEventStore extends EventStore {
     return rows.map(toStoredEvent);
   }
 
+  async readStreams(streams: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const names = [...new Set(streams)];
+    const found = new Map<string, StoredEvent[]>(names.map((name) => [name, []]));
+    if (names.length === 0) return found;
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream = ANY($1::text[]) ORDER BY stream, stream_revision`,
+      [names],
+    );
+    for (const row of rows) found.get(row.stream)!.push(toStoredEvent(row));
+    return found;
+  }
+
+  async streamRevisions(streams: readonly string[]): Promise<Map<string, bigint | null>> {
+    const names = [...new Set(streams)];
+    const found = new Map<string, bigint | null>(names.map((name) => [name, null]));
+    if (names.length === 0) return found;
+    const rows = await this.query<{ stream: string; revision: string }>(
+      `SELECT stream, revision FROM es_streams WHERE stream = ANY($1::text[])`,
+      [names],
+    );
+    for (const row of rows) found.set(row.stream, BigInt(row.revision));
+    return found;
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     return (await this.readBatch(options)).events;
   }

@@ -1,0 +1,29 @@
+import type { ActorMetadata } from '../event-store/event-store.port.js';
+import type { StreamReading } from './stream-reading.js';
+
+/** What a command touches, the business date it touches it on, and the request field naming it. */
+export type AccessReference =
+  | { readonly unitId: string; readonly on: string; readonly field: string }
+  | { readonly memberId: string; readonly on: string; readonly field: string };
+
+export interface ScopeCheck {
+  /** The lock keys of the units the check read: they must not move before the command appends. */
+  readonly walked: readonly string[];
+  /** Why the caller may not run the command, if it may not. */
+  readonly refusal: Error | null;
+}
+
+/**
+ * The scope rule of commands (which callers may touch which units and members on which
+ * dates). The runner asks it; the organisation's hierarchy answers it.
+ */
+export abstract class CommandAccess {
+  /** Whether the actor acts on everything (no scope to check). */
+  abstract isUnrestricted(actor: ActorMetadata): boolean;
+
+  /** Checks every reference against the actor's scope, reading what it needs through `reading`. */
+  abstract check(actor: ActorMetadata, references: readonly AccessReference[], reading: StreamReading): Promise<ScopeCheck>;
+}
+
+/** The lock key of a member's commands (unit locks are keyed by the unit's id). */
+export const memberLockKey = (memberId: string): string => `member-${memberId}`;

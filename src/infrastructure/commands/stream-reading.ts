@@ -1,0 +1,65 @@
+import { decode, type StoredDomainEvent } from '../event-store/domain-events.js';
+import type { EventStore } from '../event-store/event-store.port.js';
+
+/**
+ * What one command reads of the event store: each stream once, decoded (upcast) once,
+ * whoever asks for it (the scope check, the rule's context, the command's own stream).
+ * Under the command's locks, `changedSince` tells in one round trip which of the streams read
+ * before the locks were taken have moved since, so that only those are read again.
+ */
+export class StreamReading {
+  private readonly streams = new Map<string, Promise<StoredDomainEvent[]>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  read(stream: string): Promise<StoredDomainEvent[]> {
+    let events = this.streams.get(stream);
+    if (!events) {
+      events = this.store.readStream(stream).then((stored) => stored.map(decode));
+      this.streams.set(stream, events);
+      // A failed read is not kept: the next attempt reads again.
+      events.catch(() => this.streams.delete(stream));
+    }
+    return events;
+  }
+
+  /** Reads the streams not read yet in one round trip. */
+  async prefetch(streams: readonly string[]): Promise<void> {
+    const missing = [...new Set(streams)].filter((s) => !this.streams.has(s));
+    if (missing.length === 0) return;
+    if (missing.length === 1) {
+      await this.read(missing[0]!);
+      return;
+    }
+    const read = this.store.readStreams(missing);
+    for (const stream of missing) {
+      const events = read.then((all) => (all.get(stream) ?? []).map(decode));
+      this.streams.set(stream, events);
+      events.catch(() => this.streams.delete(stream));
+    }
+    await read;
+  }
+
+  /** The streams read so far. */
+  get names(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /**
+   * Which of the given streams read so far are no longer at the revision read; those are
+   * forgotten, so that the next read of them reads the store again.
+   */
+  async changedSince(streams: readonly string[]): Promise<string[]> {
+    const read = streams.filter((s) => this.streams.has(s));
+    if (read.length === 0) return [];
+    const [current, known] = await Promise.all([
+      this.store.streamRevisions(read),
+      Promise.all(read.map(async (s) => [s, lastRevision(await this.streams.get(s)!)] as const)),
+    ]);
+    const changed = known.filter(([s, revision]) => current.get(s) !== revision).map(([s]) => s);
+    for (const stream of changed) this.streams.delete(stream);
+    return changed;
+  }
+}
+
+const lastRevision = (events: readonly StoredDomainEvent[]): bigint | null => (events.length > 0 ? events[events.length - 1]!.streamRevision : null);

@@ -1,0 +1,80 @@
+import { applyDecorators, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOperation, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { Access } from '../auth/access-policy.js';
+import { CommandResponseInterceptor } from './command-response.interceptor.js';
+
+/** What a command answers (API.md): the thing it addressed, its stream revision and the log position. */
+export class CommandAnswer {
+  @ApiProperty({ format: 'uuid', description: 'The id of the thing the command created or changed' })
+  id!: string;
+
+  @ApiProperty({ description: 'Revision of its stream after the command; also the ETag' })
+  streamRevision!: number;
+
+  @ApiProperty({ description: 'Position in the global log; pass it as minPosition to read your own write', example: '4096' })
+  position!: string;
+}
+
+/** What a command touching many streams answers (an import): it has no single revision or ETag. */
+export class BatchCommandAnswer {
+  @ApiProperty() count!: number;
+  @ApiProperty({ type: String, format: 'uuid', isArray: true }) ids!: string[];
+  @ApiProperty({ example: '4096' }) position!: string;
+}
+
+/** An RFC 9457 problem: every error of the API. */
+export class ProblemField {
+  @ApiProperty() field!: string;
+  @ApiProperty() message!: string;
+}
+
+export class Problem {
+  @ApiProperty({ example: 'urn:problem:request.invalid' }) type!: string;
+  @ApiProperty({ example: 'Invalid request' }) title!: string;
+  @ApiProperty({ example: 400 }) status!: number;
+  @ApiProperty() detail!: string;
+  @ApiProperty({ description: 'Stable code of the error', example: 'request.invalid' }) code!: string;
+  @ApiProperty({ type: ProblemField, isArray: true, required: false }) errors?: ProblemField[];
+}
+
+const PROBLEMS: Record<number, string> = {
+  400: 'Malformed or invalid input; every offending field is named',
+  401: 'No token, or a token that does not verify',
+  403: 'The role may not do this, or the target is outside the caller’s scope',
+  404: 'No such thing',
+  409: 'Concurrent change, or an Idempotency-Key reused with another request',
+  412: 'If-Match names a revision the stream is no longer at',
+  422: 'Well-formed, but not allowed by the rules',
+  503: 'The database or the event store is unavailable, or the units are busy; retry',
+};
+
+/** The problem+json answers of a route. */
+export const ProblemResponses = (...statuses: number[]): MethodDecorator =>
+  applyDecorators(
+    ApiExtraModels(Problem),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: PROBLEMS[status], content: { 'application/problem+json': { schema: { $ref: getSchemaPath(Problem) } } } }),
+    ),
+  );
+
+/**
+ * A command route: for officers within their scope, POST, answered by the command response
+ * interceptor (`{ id, streamRevision, position }`, ETag, Idempotency-Key replay), documented.
+ */
+export function CommandRoute(
+  path: string,
+  options: { readonly status: 200 | 201; readonly summary: string; readonly answer?: new () => object },
+): MethodDecorator {
+  return applyDecorators(
+    Access.write(),
+    Post(path),
+    HttpCode(options.status),
+    UseInterceptors(CommandResponseInterceptor),
+    ApiOperation({ summary: options.summary }),
+    ApiBearerAuth(),
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same request answers the first answer and appends nothing' }),
+    ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' }),
+    ApiResponse({ status: options.status, type: options.answer ?? CommandAnswer, description: options.status === 201 ? 'Created' : 'Done' }),
+    ProblemResponses(400, 401, 403, 404, 409, 412, 422, 503),
+  );
+}

@@ -1,0 +1,65 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { normaliseId, normaliseText } from '../../shared/values.js';
+import { IsBusinessDate, IsId, IsNotBlank } from './validators.js';
+
+/**
+ * Request fields: validation, normalisation and OpenAPI description in one decorator each,
+ * so that an id is lower-cased and a text trimmed exactly where it is validated, and every
+ * field a DTO declares is documented.
+ */
+interface FieldOptions {
+  readonly optional?: boolean;
+  readonly description?: string;
+  readonly example?: unknown;
+}
+
+const optional = (options: FieldOptions): PropertyDecorator[] => (options.optional ? [IsOptional()] : []);
+const doc = (options: FieldOptions, schema: ApiPropertyOptions): PropertyDecorator =>
+  (options.optional ? ApiPropertyOptional : ApiProperty)({ description: options.description, example: options.example, ...schema } as ApiPropertyOptions);
+
+/** A UUID, stored lower-case. */
+export const IdField = (options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    Transform(({ value }) => (typeof value === 'string' ? normaliseId(value) : value)),
+    IsId(),
+    doc(options, { type: String, format: 'uuid' }),
+  );
+
+/** Text of at most `max` characters, stored without surrounding white space, never blank. */
+export const TextField = (max: number, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    Transform(({ value }) => (typeof value === 'string' ? normaliseText(value) : value)),
+    IsString(),
+    IsNotBlank(),
+    MaxLength(max),
+    doc(options, { type: String, minLength: 1, maxLength: max }),
+  );
+
+/** A business date, `YYYY-MM-DD`. */
+export const DateField = (options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(...optional(options), IsBusinessDate(), doc({ example: '2024-03-31', ...options }, { type: String, format: 'date' }));
+
+/** One of a fixed list of codes. */
+export const CodeField = (values: readonly string[], options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    IsIn(values as string[], { message: `$property must be one of: ${values.join(', ')}` }),
+    doc(options, { type: String, enum: values as string[] }),
+  );
+
+/** A list of nested request objects, each validated. */
+export const ListField = (item: () => new () => object, limits: { min: number; max: number }, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    IsArray(),
+    ArrayMinSize(limits.min),
+    ArrayMaxSize(limits.max),
+    ValidateNested({ each: true }),
+    Type(item),
+    doc(options, { type: item, isArray: true, minItems: limits.min, maxItems: limits.max }),
+  );
