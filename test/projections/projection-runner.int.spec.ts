@@ -2,26 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { schemaVersionOf } from '../../src/events/event-catalogue.js';
+import { type OrgUnitRenamed, orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
-import type { NewEvent, StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
+import type { StoredDomainEvent } from '../../src/infrastructure/event-store/domain-events.js';
+import type { NewEvent } from '../../src/infrastructure/event-store/event-store.port.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
 import type { Projection } from '../../src/infrastructure/projections/projection.js';
 import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-/** Records each event once: a second application of the same event violates the key. */
-class LedgerProjection implements Projection {
-  readonly filter: { eventTypes: string[] };
+/**
+ * Records each of its own events once: a second application of the same event violates the
+ * key. Every ledger reads the same catalogue type (OrgUnitRenamed); an event is a ledger's
+ * own when its `previousName` is the ledger's name, and `name` carries its counter.
+ */
+class LedgerProjection implements Projection<'OrgUnitRenamed'> {
+  readonly handles = ['OrgUnitRenamed'] as const;
   failOn: string | null = null;
 
-  constructor(readonly name: string) {
-    this.filter = { eventTypes: [`Counted-${name}`] };
-  }
+  constructor(readonly name: string) {}
 
-  async apply(events: readonly StoredEvent[], m: EntityManager): Promise<void> {
+  async apply(events: readonly StoredDomainEvent<OrgUnitRenamed>[], m: EntityManager): Promise<void> {
     for (const e of events) {
-      await m.query(`INSERT INTO test_ledger (projection, event_id, n) VALUES ($1, $2, $3)`, [this.name, e.id, (e.data as { n: number }).n]);
+      if (e.data.previousName !== this.name) continue;
+      await m.query(`INSERT INTO test_ledger (projection, event_id, n) VALUES ($1, $2, $3)`, [this.name, e.id, Number(e.data.name)]);
       if (this.failOn === e.id) throw new Error('simulated crash in the middle of a batch');
     }
   }
@@ -31,13 +37,15 @@ class LedgerProjection implements Projection {
   }
 }
 
-function counted(n: number, name: string): NewEvent {
+/** Event `n` of the ledger `name`: a well-formed OrgUnitRenamed carrying both. */
+function counted(n: number, name: string, unitId: string = randomUUID()): NewEvent {
+  const data: OrgUnitRenamed['data'] = { unitId, name: String(n), previousName: name, effectiveOn: '2024-01-01' };
   return {
     id: randomUUID(),
-    type: `Counted-${name}`,
-    schemaVersion: 1,
-    data: { n },
-    occurredOn: null,
+    type: 'OrgUnitRenamed',
+    schemaVersion: schemaVersionOf('OrgUnitRenamed'),
+    data,
+    occurredOn: data.effectiveOn,
     metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
   };
 }
@@ -72,7 +80,8 @@ describe('projection runner', () => {
   async function appendCounted(count: number, name: string, from = 0): Promise<bigint> {
     let last = 0n;
     for (let i = from; i < from + count; i++) {
-      last = (await store.appendToStream(`count-${randomUUID()}`, [counted(i, name)], 'no_stream')).position;
+      const unitId = randomUUID();
+      last = (await store.appendToStream(orgUnitStream(unitId), [counted(i, name, unitId)], 'no_stream')).position;
     }
     return last;
   }
@@ -102,8 +111,14 @@ describe('projection runner', () => {
   it('leaves neither effect nor checkpoint of a batch that fails midway, then resumes exactly once', async () => {
     const name = `p-${randomUUID()}`;
     const before = await store.headPosition();
-    const events = Array.from({ length: 5 }, (_, i) => counted(100 + i, name));
-    await store.appendToStream(`count-${randomUUID()}`, events, 'no_stream');
+    // Every ledger reads the same event type: let this one pass over the other ledgers'
+    // events first, so that its next batch is made of its own five events alone.
+    const warmUp = run(new LedgerProjection(name));
+    await progress.waitFor([name], before, 10000);
+    await warmUp.stop();
+    const unitId = randomUUID();
+    const events = Array.from({ length: 5 }, (_, i) => counted(100 + i, name, unitId));
+    await store.appendToStream(orgUnitStream(unitId), events, 'no_stream');
     const projection = new LedgerProjection(name);
     projection.failOn = events[3]!.id;
     run(projection);

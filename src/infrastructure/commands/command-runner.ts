@@ -121,7 +121,7 @@ export class CommandRunner {
   }
 
   /** Appends to several streams atomically, after `guarded` has let the command through. */
-  appendAll(appends: readonly { stream: string; expectedRevision: StreamAppend['expectedRevision']; events: readonly DomainEvent[] }[], context: CommandContext): Promise<AppendResult[]> {
+  async appendAll(appends: readonly { stream: string; expectedRevision: StreamAppend['expectedRevision']; events: readonly DomainEvent[] }[], context: CommandContext): Promise<AppendResult[]> {
     return this.store.appendToStreams(
       appends.map((a) => ({ stream: a.stream, expectedRevision: a.expectedRevision, events: toNewEvents(a.events, context, a.stream) })),
     );

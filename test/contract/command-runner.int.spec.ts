@@ -1,0 +1,402 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type DomainEvent, MalformedEventError, schemaVersionOf, UnreadableEventError } from '../../src/events/event-catalogue.js';
+import { type OrgUnitKind, orgUnitStream } from '../../src/events/org/org-unit-events.js';
+import type { CommandContext } from '../../src/infrastructure/commands/command-context.js';
+import { ConcurrencyConflictError, PreconditionFailedError } from '../../src/infrastructure/commands/command-context.js';
+import { type CommandPlan, CommandRunner } from '../../src/infrastructure/commands/command-runner.js';
+import { IdempotencyConflictError } from '../../src/infrastructure/commands/idempotency.js';
+import { StreamReading } from '../../src/infrastructure/commands/stream-reading.js';
+import { UnitLocks } from '../../src/infrastructure/commands/unit-locks.js';
+import type { ActorMetadata, NewEvent } from '../../src/infrastructure/event-store/event-store.port.js';
+import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
+import { Hierarchy } from '../../src/modules/org/hierarchy/hierarchy.js';
+import { OrgAccess } from '../../src/modules/org/hierarchy/org-access.js';
+import {
+  decideOrgUnit,
+  evolveOrgUnit,
+  initialOrgUnitState,
+  NO_CONTEXT,
+  type OrgUnitState,
+} from '../../src/modules/org/org-unit/org-unit.decider.js';
+import { OrgUnitCommandHandler, OrgUnitCommandMessage } from '../../src/modules/org/org-unit/org-unit.handler.js';
+import { OrgUnitDependents } from '../../src/shared/org-unit-dependents.port.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+type Names = string[];
+
+const admin = (id = 'admin-1'): ActorMetadata => ({ id, role: 'admin', scopeUnitId: null });
+
+const context = (overrides: Partial<CommandContext> = {}): CommandContext => ({
+  actor: admin(),
+  correlationId: randomUUID(),
+  causationId: null,
+  idempotencyKey: null,
+  requestHash: null,
+  ifMatch: null,
+  ...overrides,
+});
+
+const renamed = (unitId: string, name: string): DomainEvent => ({
+  type: 'OrgUnitRenamed',
+  data: { unitId, name, previousName: '', effectiveOn: '2024-01-01' },
+});
+
+const NO_LOCKS = { exclusive: [], shared: [] } as const;
+
+/** No child units anywhere (only a termination asks). */
+class NoDependents extends OrgUnitDependents {
+  async childrenOnOrAfter(): Promise<string[]> {
+    return [];
+  }
+}
+
+describe('command runner', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let locks: UnitLocks;
+  const access = new OrgAccess();
+  const runner = (retries = 3): CommandRunner => new CommandRunner(store, access, locks, retries);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore({ connectionString: db.url });
+    locks = new UnitLocks(db.url, 4);
+  });
+  afterAll(async () => {
+    await locks.close();
+    await store.close();
+    await db.drop();
+  });
+
+  /** A plan that renames, after `interfere` has had its chance to write first. */
+  function rename(unitId: string, name: string, seen: Names[], interfere?: () => Promise<void>): CommandPlan<Names, DomainEvent> {
+    return emitting(unitId, seen, async () => {
+      await interfere?.();
+      return [renamed(unitId, name)];
+    });
+  }
+
+  /** A plan whose decision is `decide` (a handler, bugs included), recording each state it decides on. */
+  function emitting(unitId: string, seen: Names[], decide: () => Promise<DomainEvent[]> | DomainEvent[]): CommandPlan<Names, DomainEvent> {
+    return {
+      stream: orgUnitStream(unitId),
+      id: unitId,
+      initialState: () => [],
+      evolve: (state, event) => (event.type === 'OrgUnitRenamed' ? [...state, event.data.name] : state),
+      scope: [{ unitId, on: '2024-01-01', field: 'id' }],
+      locks: () => NO_LOCKS,
+      decide: async (state) => {
+        seen.push(state);
+        return decide();
+      },
+    };
+  }
+
+  const names = async (unitId: string): Promise<string[]> =>
+    (await store.readStream(orgUnitStream(unitId))).map((e) => (e.data as { name: string }).name);
+
+  it('decides again on the new state when the stream changed under it, then appends', async () => {
+    const unitId = randomUUID();
+    const seen: Names[] = [];
+    let interfered = false;
+    const result = await runner(3).run(
+      rename(unitId, 'second', seen, async () => {
+        if (interfered) return;
+        interfered = true;
+        await store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, 'first'))], 'no_stream');
+      }),
+      context(),
+    );
+    expect(seen).toEqual([[], ['first']]);
+    expect(result.id).toBe(unitId);
+    expect(result.streamRevision).toBe(1n);
+    expect(await names(unitId)).toEqual(['first', 'second']);
+  });
+
+  it('gives up after its retries with a concurrency conflict (409), appending nothing', async () => {
+    const unitId = randomUUID();
+    const seen: Names[] = [];
+    let n = 0;
+    const attempt = runner(2).run(
+      rename(unitId, 'mine', seen, async () => {
+        await store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, `other-${n++}`))], 'any');
+      }),
+      context(),
+    );
+    await expect(attempt).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(attempt).rejects.toMatchObject({ code: 'command.concurrency_conflict', stream: orgUnitStream(unitId) });
+    expect(seen).toHaveLength(3);
+    expect(await names(unitId)).toEqual(['other-0', 'other-1', 'other-2']);
+  });
+
+  it('does not retry when If-Match pinned the revision: 412, nothing appended', async () => {
+    const unitId = randomUUID();
+    await store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, 'a'))], 'no_stream');
+    const stale: Names[] = [];
+    await expect(runner(3).run(rename(unitId, 'b', stale), context({ ifMatch: 5n }))).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(stale).toEqual([]);
+    const seen: Names[] = [];
+    const raced = runner(3).run(
+      rename(unitId, 'c', seen, () => store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, 'x'))], 0n).then(() => undefined)),
+      context({ ifMatch: 0n }),
+    );
+    await expect(raced).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(seen).toHaveLength(1);
+    expect(await names(unitId)).toEqual(['a', 'x']);
+  });
+
+  it('answers a repeated idempotent request from the events it stored, without deciding again', async () => {
+    const unitId = randomUUID();
+    const ctx = context({ idempotencyKey: 'key-1', requestHash: 'hash-1' });
+    const first = await runner().run(rename(unitId, 'once', []), ctx);
+    const seen: Names[] = [];
+    const again = await runner().run(rename(unitId, 'once', seen), { ...ctx, correlationId: randomUUID() });
+    expect(again).toEqual(first);
+    expect(seen).toEqual([]);
+    const reused = runner().run(rename(unitId, 'other', []), context({ idempotencyKey: 'key-1', requestHash: 'hash-2' }));
+    await expect(reused).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(reused).rejects.toThrow(/"key-1" was used for a different request/);
+    expect(await names(unitId)).toEqual(['once']);
+  });
+
+  it('answers a retried conditional request with its first answer, not 412', async () => {
+    const unitId = randomUUID();
+    await store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, 'a'))], 'no_stream');
+    const ctx = context({ idempotencyKey: 'key-if-match', requestHash: 'hash', ifMatch: 0n });
+    const first = await runner().run(rename(unitId, 'b', []), ctx);
+    expect(await runner().run(rename(unitId, 'b', []), ctx)).toEqual(first);
+    expect(await names(unitId)).toEqual(['a', 'b']);
+  });
+
+  it('stores each event with its metadata, the current schema version and its business date', async () => {
+    const unitId = randomUUID();
+    const actor: ActorMetadata = { id: 'admin-meta', role: 'admin', scopeUnitId: null };
+    const ctx = context({ actor, causationId: randomUUID(), idempotencyKey: 'key-meta', requestHash: 'hash-meta' });
+    const result = await runner().run(
+      emitting(unitId, [], () => [
+        { type: 'OrgUnitRenamed', data: { unitId, name: 'one', previousName: '', effectiveOn: '2024-03-01' } },
+        { type: 'OrgUnitRenamed', data: { unitId, name: 'two', previousName: 'one', effectiveOn: '2024-04-01' } },
+      ]),
+      ctx,
+    );
+    const events = await store.readStream(orgUnitStream(unitId));
+    expect(events).toHaveLength(2);
+    expect(result).toEqual({ id: unitId, streamRevision: 1n, position: events[1]!.position });
+    expect(events.map((e) => e.occurredOn)).toEqual(['2024-03-01', '2024-04-01']);
+    for (const e of events) {
+      expect(e.type).toBe('OrgUnitRenamed');
+      expect(e.schemaVersion).toBe(schemaVersionOf('OrgUnitRenamed'));
+      expect(e.metadata).toEqual({
+        actor,
+        correlationId: ctx.correlationId,
+        causationId: ctx.causationId,
+        idempotencyKey: 'key-meta',
+        requestHash: 'hash-meta',
+      });
+    }
+    expect(events[0]!.data).toEqual({ unitId, name: 'one', previousName: '', effectiveOn: '2024-03-01' });
+    expect(new Set(events.map((e) => e.id)).size).toBe(2);
+  });
+
+  it("decides anew for a second actor sending the same Idempotency-Key and request, not with the first actor's replay", async () => {
+    const unitId = randomUUID();
+    const request = { idempotencyKey: 'shared-key', requestHash: 'same-hash' };
+    const first = await runner().run(rename(unitId, 'by-1', []), context({ actor: admin('admin-1'), ...request }));
+    const seen: Names[] = [];
+    const second = await runner().run(rename(unitId, 'by-2', seen), context({ actor: admin('admin-2'), ...request }));
+    // The second actor's command was decided (on the first one's state) and stored.
+    expect(seen).toEqual([['by-1']]);
+    expect(second).not.toEqual(first);
+    expect(second.streamRevision).toBe(1n);
+    const events = await store.readStream(orgUnitStream(unitId));
+    expect(events.map((e) => [e.metadata.actor.id, (e.data as { name: string }).name])).toEqual([
+      ['admin-1', 'by-1'],
+      ['admin-2', 'by-2'],
+    ]);
+    // Each actor's retry is answered with its own first answer.
+    const replays: Names[] = [];
+    expect(await runner().run(rename(unitId, 'by-2', replays), context({ actor: admin('admin-2'), ...request }))).toEqual(second);
+    expect(await runner().run(rename(unitId, 'by-1', replays), context({ actor: admin('admin-1'), ...request }))).toEqual(first);
+    expect(replays).toEqual([]);
+    expect(await store.readStream(orgUnitStream(unitId))).toHaveLength(2);
+  });
+
+  it("does not refuse a third actor's other request under the same key as a conflict with the first actor's", async () => {
+    const unitId = randomUUID();
+    await runner().run(rename(unitId, 'by-1', []), context({ actor: admin('admin-1'), idempotencyKey: 'k', requestHash: 'hash-1' }));
+    const seen: Names[] = [];
+    const third = await runner().run(rename(unitId, 'by-3', seen), context({ actor: admin('admin-3'), idempotencyKey: 'k', requestHash: 'hash-3' }));
+    expect(seen).toEqual([['by-1']]);
+    expect(third.streamRevision).toBe(1n);
+    expect(await names(unitId)).toEqual(['by-1', 'by-3']);
+    // The first actor reusing its key for another request is still a conflict.
+    await expect(
+      runner().run(rename(unitId, 'again', []), context({ actor: admin('admin-1'), idempotencyKey: 'k', requestHash: 'hash-3' })),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    expect(await names(unitId)).toEqual(['by-1', 'by-3']);
+  });
+
+  const upper = (id: string): string => id.toUpperCase();
+  const malformed: [string, string, (unitId: string) => Record<string, unknown>][] = [
+    ['an upper-case unit id', 'unitId', (unitId) => ({ unitId: upper(unitId), name: 'n', previousName: '', effectiveOn: '2024-05-01' })],
+    ['a blank name', 'name', (unitId) => ({ unitId, name: '   ', previousName: '', effectiveOn: '2024-05-01' })],
+    ['an untrimmed name', 'name', (unitId) => ({ unitId, name: ' n ', previousName: '', effectiveOn: '2024-05-01' })],
+    ['an extra field', 'data', (unitId) => ({ unitId, name: 'n', previousName: '', effectiveOn: '2024-05-01', extra: true })],
+    ['an impossible date', 'effectiveOn', (unitId) => ({ unitId, name: 'n', previousName: '', effectiveOn: '2024-02-30' })],
+    ['a date in another format', 'effectiveOn', (unitId) => ({ unitId, name: 'n', previousName: '', effectiveOn: '01/05/2024' })],
+    ['a missing field', 'previousName', (unitId) => ({ unitId, name: 'n', effectiveOn: '2024-05-01' })],
+  ];
+
+  it.each(malformed)('refuses a decision carrying a malformed event (%s) and appends nothing', async (_what, field, data) => {
+    // On a new stream: it stays absent.
+    const fresh = randomUUID();
+    const bad = { type: 'OrgUnitRenamed', data: data(fresh) } as unknown as DomainEvent;
+    const refused = runner().run(emitting(fresh, [], () => [renamed(fresh, 'fine'), bad]), context());
+    await expect(refused).rejects.toBeInstanceOf(MalformedEventError);
+    const error = (await refused.catch((e: unknown) => e)) as MalformedEventError;
+    expect(error.type).toBe('OrgUnitRenamed');
+    expect(error.problems.join(' ')).toContain(field);
+    expect(await store.readStream(orgUnitStream(fresh))).toEqual([]);
+    expect((await store.streamRevisions([orgUnitStream(fresh)])).get(orgUnitStream(fresh))).toBeNull();
+
+    // On an existing stream: it stays as it was.
+    const unitId = randomUUID();
+    await store.appendToStream(orgUnitStream(unitId), [stored(renamed(unitId, 'before'))], 'no_stream');
+    const idempotent = context({ idempotencyKey: `bad-${field}`, requestHash: 'h' });
+    await expect(
+      runner().run(emitting(unitId, [], () => [{ type: 'OrgUnitRenamed', data: data(unitId) } as unknown as DomainEvent]), idempotent),
+    ).rejects.toBeInstanceOf(MalformedEventError);
+    expect(await names(unitId)).toEqual(['before']);
+    expect((await store.streamRevisions([orgUnitStream(unitId)])).get(orgUnitStream(unitId))).toBe(0n);
+  });
+
+  it('refuses a malformed event in a multi-stream append, appending to none of the streams', async () => {
+    const good = randomUUID();
+    const bad = randomUUID();
+    // (appendAll is not async: a malformed event throws before any promise; either way it must not append.)
+    const appended = Promise.resolve().then(() =>
+      runner().appendAll(
+        [
+          { stream: orgUnitStream(good), expectedRevision: 'no_stream', events: [renamed(good, 'fine')] },
+          { stream: orgUnitStream(bad), expectedRevision: 'no_stream', events: [renamed(upper(bad), 'fine')] },
+        ],
+        context(),
+      ),
+    );
+    await expect(appended).rejects.toBeInstanceOf(MalformedEventError);
+    expect(await store.readStream(orgUnitStream(good))).toEqual([]);
+    expect(await store.readStream(orgUnitStream(bad))).toEqual([]);
+  });
+
+  it('refuses to decide on a stream it cannot read (a type not in the catalogue, a version from the future), appending nothing', async () => {
+    for (const event of [
+      { type: 'OrgUnitRenamedSomehow', schemaVersion: 1 },
+      { type: 'OrgUnitRenamed', schemaVersion: schemaVersionOf('OrgUnitRenamed') + 1 },
+    ]) {
+      const unitId = randomUUID();
+      const unreadable = { ...stored(renamed(unitId, 'a')), ...event };
+      await store.appendToStream(orgUnitStream(unitId), [unreadable], 'no_stream');
+      const seen: Names[] = [];
+      await expect(runner().run(rename(unitId, 'b', seen), context())).rejects.toBeInstanceOf(UnreadableEventError);
+      expect(seen).toEqual([]);
+      expect(await store.readStream(orgUnitStream(unitId))).toHaveLength(1);
+    }
+  });
+
+  describe('an OrgUnitEstablished stored at schema version 1 (without a level)', () => {
+    /** Writes a version 1 establishment directly, in the old shape: no `level`. */
+    async function establishV1(kind: OrgUnitKind, parentId: string | null, establishedOn = '2020-01-01'): Promise<string> {
+      const unitId = randomUUID();
+      const event: NewEvent = {
+        ...stored({ type: 'OrgUnitRenamed', data: { unitId, name: 'x', previousName: '', effectiveOn: establishedOn } }),
+        type: 'OrgUnitEstablished',
+        schemaVersion: 1,
+        data: { unitId, code: `C-${unitId.slice(0, 8)}`, name: `Unit ${kind}`, kind, parentId, establishedOn },
+        occurredOn: establishedOn,
+      };
+      await store.appendToStream(orgUnitStream(unitId), [event], 'no_stream');
+      return unitId;
+    }
+
+    it('is read by the runner as version 2: the decision sees the level of its kind, and the command goes through', async () => {
+      const root = await establishV1('confederation', null);
+      const district = await establishV1('district_federation', root);
+      const unitId = await establishV1('grassroots_union', district);
+      const command = { type: 'RenameOrgUnit', unitId, name: 'Renamed union', effectiveOn: '2024-06-01' } as const;
+      const seen: OrgUnitState[] = [];
+      const plan: CommandPlan<OrgUnitState, Parameters<typeof evolveOrgUnit>[1]> = {
+        stream: orgUnitStream(unitId),
+        id: unitId,
+        initialState: initialOrgUnitState,
+        evolve: evolveOrgUnit,
+        scope: [{ unitId, on: command.effectiveOn, field: 'id' }],
+        locks: () => NO_LOCKS,
+        decide: (state) => {
+          seen.push(state);
+          return decideOrgUnit(command, state, NO_CONTEXT);
+        },
+      };
+      // An officer of the district: the scope check walks the version 1 streams up to it.
+      const officer: ActorMetadata = { id: 'officer-1', role: 'officer', scopeUnitId: district };
+      const result = await runner().run(plan, context({ actor: officer }));
+      expect(result).toMatchObject({ id: unitId, streamRevision: 1n });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ exists: true, unitId, kind: 'grassroots_union', level: 'grassroots', names: [{ from: '2020-01-01', value: 'Unit grassroots_union' }] });
+      const events = await store.readStream(orgUnitStream(unitId));
+      // The old event stays as it was stored; the new one is written at the current version.
+      expect(events.map((e) => [e.type, e.schemaVersion])).toEqual([
+        ['OrgUnitEstablished', 1],
+        ['OrgUnitRenamed', schemaVersionOf('OrgUnitRenamed')],
+      ]);
+      expect(events[0]!.data).not.toHaveProperty('level');
+      expect(events[1]!.data).toEqual({ unitId, name: 'Renamed union', previousName: 'Unit grassroots_union', effectiveOn: '2024-06-01' });
+    });
+
+    it('is read by the hierarchy with the level of its kind', async () => {
+      const root = await establishV1('confederation', null);
+      const district = await establishV1('district_federation', root);
+      const unitId = await establishV1('grassroots_union', district);
+      const hierarchy = new Hierarchy(new StreamReading(store));
+      expect(await hierarchy.unit(unitId)).toMatchObject({ exists: true, unitId, kind: 'grassroots_union', level: 'grassroots', parents: [{ from: '2020-01-01', value: district }] });
+      expect(await hierarchy.unit(district)).toMatchObject({ level: 'district' });
+      expect(await hierarchy.unit(root)).toMatchObject({ level: 'national' });
+      expect(await hierarchy.chainOn(unitId, '2024-01-01')).toEqual([unitId, district, root]);
+    });
+
+    it('takes part in the level rules of real commands as the level of its kind', async () => {
+      const root = await establishV1('confederation', null);
+      const from = await establishV1('district_federation', root);
+      const to = await establishV1('district_federation', root);
+      const unitId = await establishV1('grassroots_union', from);
+      const other = await establishV1('grassroots_union', to);
+      const handler = new OrgUnitCommandHandler(runner(), new NoDependents());
+      const officer: ActorMetadata = { id: 'officer-2', role: 'officer', scopeUnitId: root };
+      const send = (command: ConstructorParameters<typeof OrgUnitCommandMessage>[0]) =>
+        handler.execute(new OrgUnitCommandMessage(command, context({ actor: officer })));
+
+      // A grassroots unit goes under a district (a higher level)…
+      await expect(send({ type: 'TransferOrgUnit', unitId, newParentId: to, effectiveOn: '2024-02-01' })).resolves.toMatchObject({ id: unitId, streamRevision: 1n });
+      // …but not under another grassroots unit,
+      await expect(send({ type: 'TransferOrgUnit', unitId, newParentId: other, effectiveOn: '2024-03-01' })).rejects.toMatchObject({ code: 'org_unit.parent_level' });
+      // and merges only into a unit of its own level.
+      await expect(send({ type: 'MergeOrgUnit', unitId, intoUnitId: from, effectiveOn: '2024-03-01' })).rejects.toMatchObject({ code: 'org_unit.merge_across_levels' });
+      await expect(send({ type: 'MergeOrgUnit', unitId, intoUnitId: other, effectiveOn: '2024-03-01' })).resolves.toMatchObject({ id: unitId, streamRevision: 2n });
+      const types = (await store.readStream(orgUnitStream(unitId))).map((e) => e.type);
+      expect(types).toEqual(['OrgUnitEstablished', 'OrgUnitTransferred', 'OrgUnitMerged']);
+    });
+  });
+});
+
+/** A domain event as another writer stores it directly (current version, unless overridden). */
+function stored(event: DomainEvent): NewEvent {
+  return {
+    id: randomUUID(),
+    type: event.type,
+    schemaVersion: schemaVersionOf(event.type),
+    data: event.data,
+    occurredOn: null,
+    metadata: { actor: { id: 'other', role: 'officer', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
+  };
+}
