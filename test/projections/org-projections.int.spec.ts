@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import type { DomainEvent } from '../../src/events/event-catalogue.js';
+import { type DomainEvent, EVENT_CATALOGUE } from '../../src/events/event-catalogue.js';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
-import type { StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
+import { decode, isOfType, type StoredDomainEvent } from '../../src/infrastructure/event-store/domain-events.js';
 import { MembershipProjection } from '../../src/read-models/membership/membership.projection.js';
 import { OrgStructureProjection } from '../../src/read-models/org-structure/org-structure.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -12,25 +12,25 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 class Log {
   private position = 1000n;
   private readonly revisions = new Map<string, bigint>();
-  readonly events: StoredEvent[] = [];
+  readonly events: StoredDomainEvent[] = [];
 
-  add(stream: string, event: DomainEvent): StoredEvent {
+  add(stream: string, event: DomainEvent): StoredDomainEvent {
     const revision = (this.revisions.get(stream) ?? -1n) + 1n;
     this.revisions.set(stream, revision);
     this.position += 1n;
-    const stored: StoredEvent = {
+    const stored = decode({
       id: randomUUID(),
       stream,
       streamRevision: revision,
       position: this.position,
       logCursor: this.position.toString(),
       type: event.type,
-      schemaVersion: 1,
+      schemaVersion: EVENT_CATALOGUE[event.type].schemaVersion,
       data: event.data,
       occurredOn: null,
       recordedAt: new Date(),
       metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
-    };
+    });
     this.events.push(stored);
     return stored;
   }
@@ -52,10 +52,10 @@ describe('organisation projections', () => {
     await db.drop();
   });
 
-  async function apply(events: readonly StoredEvent[]): Promise<void> {
+  async function apply(events: readonly StoredDomainEvent[]): Promise<void> {
     await ds.transaction(async (m) => {
-      await structure.apply(events.filter((e) => structure.filter.eventTypes.includes(e.type as never)), m);
-      await membership.apply(events.filter((e) => membership.filter.eventTypes.includes(e.type)), m);
+      await structure.apply(events.filter(isOfType(structure.handles)), m);
+      await membership.apply(events.filter(isOfType(membership.handles)), m);
     });
   }
 

@@ -7,7 +7,7 @@ import type { CommandContext } from './command-context.js';
  * Idempotency-Key (so a retry addresses the same thing), else a new one.
  */
 export function newId(given: string | undefined, kind: string, context: CommandContext, index = 0): string {
-  if (given) return given.toLowerCase();
+  if (given) return given;
   if (context.idempotencyKey) return deterministicUuid(kind, context.actor.id, context.idempotencyKey, String(index));
   return randomUUID();
 }

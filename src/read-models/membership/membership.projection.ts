@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../infrastructure/event-store/event-store.port.js';
 import type { Projection } from '../../infrastructure/projections/projection.js';
-import { MEMBER_EVENT_TYPES, type MemberEnrolled, type MemberEvent } from '../../events/org/member-events.js';
+import type { MemberEnrolled, MemberEvent } from '../../events/org/member-events.js';
+import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import type { OrgUnitMerged, OrgUnitTerminated } from '../../events/org/org-unit-events.js';
 import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
 import { splitAt } from '../org-structure/org-structure.projection.js';
@@ -31,13 +31,13 @@ const MAX_HOPS = 32;
  * target; from its termination their membership has ended. A member event dated before
  * such an end, recorded after it, is carried through the end the same way.
  */
-export class MembershipProjection implements Projection {
+export class MembershipProjection implements Projection<MembershipEvent['type']> {
   readonly name = MEMBERSHIP_PROJECTION;
-  readonly filter = { eventTypes: [...MEMBER_EVENT_TYPES, 'OrgUnitMerged', 'OrgUnitTerminated'] };
+  readonly handles = ['MemberEnrolled', 'MemberTransferred', 'MemberLeft', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
 
-  async apply(events: readonly StoredEvent[], manager: EntityManager): Promise<void> {
-    const fresh = (await unappliedEvents(manager, this.name, events)) as unknown as (StoredEvent & MembershipEvent)[];
-    let enrolments: (StoredEvent & MemberEnrolled)[] = [];
+  async apply(events: readonly StoredDomainEvent<MembershipEvent>[], manager: EntityManager): Promise<void> {
+    const fresh = await unappliedEvents(manager, this.name, events);
+    let enrolments: StoredDomainEvent<MemberEnrolled>[] = [];
     for (const event of fresh) {
       if (event.type === 'MemberEnrolled') {
         enrolments.push(event);
@@ -101,7 +101,7 @@ export class MembershipProjection implements Projection {
 }
 
 /** Many enrolments in two statements: the bulk import path. */
-async function enrol(m: EntityManager, events: readonly (StoredEvent & MemberEnrolled)[]): Promise<void> {
+async function enrol(m: EntityManager, events: readonly StoredDomainEvent<MemberEnrolled>[]): Promise<void> {
   if (events.length === 0) return;
   const d = events.map((e) => e.data);
   await m.query(

@@ -1,29 +1,36 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../infrastructure/event-store/event-store.port.js';
 import type { Projection } from '../../infrastructure/projections/projection.js';
-import { ORG_UNIT_EVENT_TYPES, type OrgUnitEvent } from '../../events/org/org-unit-events.js';
+import type { OrgUnitEvent } from '../../events/org/org-unit-events.js';
+import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
+import { clearOrgUnitClosure, ParentChanges, refreshOrgUnitClosure } from './org-unit-closure.js';
 
 export const ORG_STRUCTURE_PROJECTION = 'org-structure';
 
 /**
  * Validity-dated versions of every unit: each change effective on D closes the open version
  * at D and opens the next. A merger also moves the merged unit's children under the target
- * from D on.
+ * from D on. The dated closure of the hierarchy (`org_unit_closure`) is refreshed at the end
+ * of each batch for the units whose parent changed in it and their descendants.
  */
-export class OrgStructureProjection implements Projection {
+export class OrgStructureProjection implements Projection<OrgUnitEvent['type']> {
   readonly name = ORG_STRUCTURE_PROJECTION;
-  readonly filter = { eventTypes: ORG_UNIT_EVENT_TYPES };
+  readonly handles = ['OrgUnitEstablished', 'OrgUnitRenamed', 'OrgUnitTransferred', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
 
-  async apply(events: readonly StoredEvent[], manager: EntityManager): Promise<void> {
-    for (const stored of await unappliedEvents(manager, this.name, events)) {
-      const event = stored as unknown as StoredEvent & OrgUnitEvent;
-      await this.applyOne(event, stored.position, manager);
+  async apply(events: readonly StoredDomainEvent<OrgUnitEvent>[], manager: EntityManager): Promise<void> {
+    for (const event of await unappliedEvents(manager, this.name, events)) {
+      await this.applyOne(event, event.position, manager);
     }
+    await refreshOrgUnitClosure(manager, this.parentChanges.take(manager));
   }
+
+  /** Units whose parent changed in the batch under way (keyed by its transaction). */
+  private readonly parentChanges = new ParentChanges();
 
   async reset(manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM org_unit_versions`);
+    await clearOrgUnitClosure(manager);
+    this.parentChanges.take(manager);
     await forgetStreamRevisions(manager, this.name);
   }
 
@@ -38,19 +45,22 @@ export class OrgStructureProjection implements Projection {
           [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
         );
         if (d.parentId) await followParentMergers(m, d.unitId, d.parentId, d.establishedOn, pos);
+        this.parentChanges.add(m, [d.unitId]);
         return;
       }
       case 'OrgUnitRenamed':
         return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
       case 'OrgUnitTransferred':
         await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
-        return followParentMergers(m, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
+        await followParentMergers(m, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
+        this.parentChanges.add(m, [event.data.unitId]);
+        return;
       case 'OrgUnitTerminated':
         return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
       case 'OrgUnitMerged': {
         const { unitId, intoUnitId, effectiveOn } = event.data;
         await changeFrom(m, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
-        await repointChildren(m, unitId, intoUnitId, effectiveOn, pos);
+        this.parentChanges.add(m, await repointChildren(m, unitId, intoUnitId, effectiveOn, pos));
         return;
       }
       default: {
@@ -133,14 +143,18 @@ async function followParentMergers(m: EntityManager, unitId: string, parentId: s
   }
 }
 
-async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<void> {
+/** Moves the children of `fromId` under `toId` from `date` on; answers the children moved. */
+async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<string[]> {
   await splitAt(m, 'org_unit_versions', fromId, date, 'parent_id');
   // Children that exist on or after the date follow, with all their later versions; one that
   // ended before the date stays where it was.
-  await m.query(
+  // TypeORM answers an UPDATE … RETURNING with [rows, count].
+  const [moved]: [{ unit_id: string }[], number] = await m.query(
     `UPDATE org_unit_versions SET parent_id = $2, position = $4
       WHERE parent_id = $1 AND valid_from >= $3
-        AND unit_id IN (SELECT unit_id FROM org_unit_versions WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active')`,
+        AND unit_id IN (SELECT unit_id FROM org_unit_versions WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active')
+      RETURNING unit_id`,
     [fromId, toId, date, pos],
   );
+  return moved.map((r) => r.unit_id);
 }

@@ -80,15 +80,15 @@ const UNIT_COLUMNS = `v.unit_id AS "unitId", v.code, v.name, v.kind, v.level,
 
 /**
  * Member counts on a date for each of the given units: its own, and its whole subtree on
- * that date (from the daily deltas, summed over the subtree found by walking the versions).
+ * that date (from the daily deltas, summed over the subtree read from the dated closure of
+ * the hierarchy). A unit that does not exist on the date has none.
  */
 const COUNTS = `
-  WITH RECURSIVE tree AS (
-      SELECT v.unit_id AS top, v.unit_id FROM org_unit_versions v
-       WHERE v.unit_id = ANY($1::uuid[]) AND ${ON('v')}
-    UNION ALL
-      SELECT tree.top, c.unit_id FROM org_unit_versions c JOIN tree ON c.parent_id = tree.unit_id
-       WHERE ${ON('c')}
+  WITH tree AS (
+    SELECT c.ancestor_id AS top, c.descendant_id AS unit_id
+      FROM org_unit_closure s
+      JOIN org_unit_closure c ON c.ancestor_id = s.ancestor_id AND ${ON('c')}
+     WHERE s.ancestor_id = ANY($1::uuid[]) AND s.descendant_id = s.ancestor_id AND ${ON('s')}
   ),
   counts AS (
     SELECT d.unit_id, sum(d.delta)::int AS n FROM unit_member_deltas d

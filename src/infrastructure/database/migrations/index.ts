@@ -2,5 +2,12 @@ import { EventStore1732500000000 } from './1732500000000-event-store.js';
 import { Projections1732500000100 } from './1732500000100-projections.js';
 import { OrgReadModels1732500000200 } from './1732500000200-org-read-models.js';
 import { Access1732500000300 } from './1732500000300-access.js';
+import { OrgUnitClosure1732500000400 } from './1732500000400-org-unit-closure.js';
 
-export const MIGRATIONS = [EventStore1732500000000, Projections1732500000100, OrgReadModels1732500000200, Access1732500000300];
+export const MIGRATIONS = [
+  EventStore1732500000000,
+  Projections1732500000100,
+  OrgReadModels1732500000200,
+  Access1732500000300,
+  OrgUnitClosure1732500000400,
+];
