@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
@@ -20,6 +21,7 @@ import type { EventStore } from './infrastructure/event-store/event-store.port.j
 import { EsdbEventStore } from './infrastructure/event-store/eventstoredb/esdb-event-store.js';
 import { PostgresEventStore } from './infrastructure/event-store/postgres/postgres-event-store.js';
 import { ProblemDetailsFilter } from './infrastructure/http/problem-details.filter.js';
+import { serveOpenApi } from './infrastructure/http/openapi.js';
 import { correlationIdMiddleware, requireJsonMiddleware } from './infrastructure/http/request-context.js';
 import { StorableTextPipe } from './infrastructure/http/storable-text.pipe.js';
 import { createValidationPipe } from './infrastructure/http/validation.js';
@@ -40,6 +42,16 @@ function mayWrite(req: IncomingMessage): boolean {
 
 function isJson(req: IncomingMessage): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+/** The version of package.json (beside src/ and dist/ alike), for the OpenAPI document. */
+function serviceVersion(): string {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
 }
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -124,6 +136,8 @@ export async function createService(config: AppConfig): Promise<RunningService> 
     app.use(whenAuthenticated(json({ limit: BULK_BODY_LIMIT, type: (req) => isBulkRoute(req) && isJson(req) && mayWrite(req) })));
     app.use(whenAuthenticated(json({ limit: BODY_LIMIT })));
     app.use(whenAuthenticated(requireJsonMiddleware));
+    // Public like /health: GET /docs (the UI) and GET /docs-json (the OpenAPI document).
+    serveOpenApi(app, serviceVersion());
     app.useGlobalPipes(new StorableTextPipe(), createValidationPipe());
     app.useGlobalFilters(new ProblemDetailsFilter());
     app.disable('x-powered-by');

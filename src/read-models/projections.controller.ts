@@ -1,14 +1,45 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Access } from '../infrastructure/auth/access-policy.js';
+import { ProblemResponses } from '../infrastructure/http/command-route.js';
 import { ProjectionsService, type ProjectionStatus } from '../infrastructure/projections/projections.service.js';
 
+/** A projection's state (documents ProjectionStatus, which it implements). */
+export class ProjectionStatusAnswer implements ProjectionStatus {
+  @ApiProperty({ example: 'org-structure' }) name!: string;
+  @ApiProperty({ enum: ['starting', 'standby', 'active', 'stopped'], description: 'This instance’s runner: active holds the lock' })
+  runner!: ProjectionStatus['runner'];
+  @ApiProperty({ description: 'The log position it has processed', example: '4096' }) position!: string;
+  @ApiProperty() eventsApplied!: number;
+  @ApiProperty() rebuildRequested!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) rebuildStartedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
+  @ApiProperty({ description: 'Events in the log after its checkpoint (counted up to 1000)' }) lagEvents!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last batch failed, while it keeps failing' }) lastError!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastErrorAt!: string | null;
+}
+
+export class ProjectionsAnswer {
+  @ApiProperty({ type: ProjectionStatusAnswer, isArray: true }) items!: ProjectionStatusAnswer[];
+}
+
+export class RebuildAnswer {
+  @ApiProperty({ example: 'org-structure' }) name!: string;
+  @ApiProperty({ enum: [true] }) rebuildRequested!: true;
+}
+
 /** Operators' view of the projections, and rebuilds while the service runs. */
+@ApiTags('operations')
+@ApiBearerAuth()
 @Controller('admin/projections')
 export class ProjectionsController {
   constructor(private readonly projections: ProjectionsService) {}
 
   @Access.admin()
   @Get()
+  @ApiOperation({ summary: 'The projections: position, lag, runner and last error (administrators without a unit)' })
+  @ApiOkResponse({ type: ProjectionsAnswer })
+  @ProblemResponses(401, 403, 503)
   async list(): Promise<{ items: ProjectionStatus[] }> {
     return { items: await this.projections.status() };
   }
@@ -16,6 +47,10 @@ export class ProjectionsController {
   @Access.admin()
   @Post(':name/rebuild')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Rebuild a projection from the start of the log, while the service runs (administrators without a unit)' })
+  @ApiParam({ name: 'name', type: String, description: 'The name of a projection, as listed', example: 'org-structure' })
+  @ApiAcceptedResponse({ type: RebuildAnswer, description: 'Requested: whichever instance runs the projection rebuilds it' })
+  @ProblemResponses(401, 403, 404, 503)
   async rebuild(@Param('name') name: string): Promise<{ name: string; rebuildRequested: true }> {
     await this.projections.requestRebuild(name);
     return { name, rebuildRequested: true };

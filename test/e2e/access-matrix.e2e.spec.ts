@@ -52,6 +52,14 @@ async function freshMember(app: TestApp, unitId: string): Promise<string> {
 
 const MATRIX: Record<string, RouteSpec> = {
   'GET /health': { policy: 'public', allowed: 200, build: async () => ({ path: '/health' }) },
+  // The OpenAPI document and its UI (the UI's own files included): public, like the contract itself.
+  'GET /docs-json': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs-json' }) },
+  'GET /docs': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs' }) },
+  'GET /docs/': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs/' }) },
+  'GET /docs/index.html': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs/index.html' }) },
+  'GET /docs/swagger-ui-init.js': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs/swagger-ui-init.js' }) },
+  'GET /docs/docs/swagger-ui-init.js': { policy: 'public', allowed: 200, build: async () => ({ path: '/docs/docs/swagger-ui-init.js' }) },
+  'GET /docs/LICENSE': { policy: 'public', allowed: 404, build: async () => ({ path: '/docs/LICENSE' }) },
   'GET /admin/projections': { policy: 'admin', allowed: 200, build: async () => ({ path: '/admin/projections' }) },
   'POST /admin/projections/:name/rebuild': {
     policy: 'admin',

@@ -1,5 +1,5 @@
 import { applyDecorators, HttpCode, Post, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOperation, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOperation, ApiParam, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { Access } from '../auth/access-policy.js';
 import { CommandResponseInterceptor } from './command-response.interceptor.js';
 
@@ -45,7 +45,13 @@ const PROBLEMS: Record<number, string> = {
   409: 'Concurrent change, or an Idempotency-Key reused with another request',
   412: 'If-Match names a revision the stream is no longer at',
   422: 'Well-formed, but not allowed by the rules',
-  503: 'The database or the event store is unavailable, or the units are busy; retry',
+  503: 'The database or the event store is unavailable, the units are busy, or the views did not reach minPosition in time; retry',
+};
+
+/** The headers that come with a problem (ProblemDetailsFilter). */
+const PROBLEM_HEADERS: Record<number, Record<string, { description: string; schema: { type: 'string' | 'integer' } }>> = {
+  401: { 'WWW-Authenticate': { description: 'Bearer realm="union-study-ledger", with error="invalid_token" when a token was shown', schema: { type: 'string' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
 };
 
 /** The problem+json answers of a route. */
@@ -53,8 +59,29 @@ export const ProblemResponses = (...statuses: number[]): MethodDecorator =>
   applyDecorators(
     ApiExtraModels(Problem),
     ...statuses.map((status) =>
-      ApiResponse({ status, description: PROBLEMS[status], content: { 'application/problem+json': { schema: { $ref: getSchemaPath(Problem) } } } }),
+      ApiResponse({
+        status,
+        description: PROBLEMS[status],
+        headers: PROBLEM_HEADERS[status],
+        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(Problem) } } },
+      }),
     ),
+  );
+
+/** The `:name` parameters of a route path. */
+export function pathParamsOf(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+}
+
+/**
+ * Documents the path parameters of a route that are ids (`:id`, `:unitId` …) as UUIDs;
+ * other parameters keep what the explorer infers (a required string).
+ */
+export const IdPathParams = (path: string): MethodDecorator =>
+  applyDecorators(
+    ...pathParamsOf(path)
+      .filter((name) => name === 'id' || name.endsWith('Id'))
+      .map((name) => ApiParam({ name, type: String, format: 'uuid', required: true })),
   );
 
 /**
@@ -72,6 +99,7 @@ export function CommandRoute(
     UseInterceptors(CommandResponseInterceptor),
     ApiOperation({ summary: options.summary }),
     ApiBearerAuth(),
+    IdPathParams(path),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same request answers the first answer and appends nothing' }),
     ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' }),
     ApiResponse({ status: options.status, type: options.answer ?? CommandAnswer, description: options.status === 201 ? 'Created' : 'Done' }),

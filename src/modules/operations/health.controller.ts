@@ -1,4 +1,5 @@
 import { Controller, Get, Logger, Res } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../../infrastructure/auth/access-policy.js';
@@ -16,6 +17,28 @@ interface ProjectionHealth {
   readonly failing: boolean;
 }
 
+/** The schemas of the probe's answer, for the OpenAPI document. */
+class CheckAnswer implements Check {
+  @ApiProperty({ enum: ['up', 'down'] }) status!: 'up' | 'down';
+}
+
+class ProjectionHealthAnswer implements ProjectionHealth {
+  @ApiProperty({ example: 'org-structure' }) name!: string;
+  @ApiProperty({ enum: ['starting', 'standby', 'active', 'stopped'] }) runner!: string;
+  @ApiProperty({ example: '4096' }) position!: string;
+  @ApiProperty({ description: 'Events in the log after its checkpoint (counted up to 1000)' }) lagEvents!: number;
+  @ApiProperty({ description: 'Its last batch failed; why is for operators (GET /admin/projections)' }) failing!: boolean;
+}
+
+/** What a probe reads (the same shape with 200 and 503). */
+class HealthAnswer {
+  @ApiProperty({ enum: ['up', 'down'] }) status!: 'up' | 'down';
+  @ApiProperty({ type: CheckAnswer }) database!: CheckAnswer;
+  @ApiProperty({ type: CheckAnswer }) eventStore!: CheckAnswer;
+  @ApiProperty({ type: ProjectionHealthAnswer, isArray: true }) projections!: ProjectionHealthAnswer[];
+}
+
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   private readonly logger = new Logger('health');
@@ -32,12 +55,10 @@ export class HealthController {
    */
   @Public()
   @Get()
-  async health(@Res({ passthrough: true }) res: Response): Promise<{
-    status: 'up' | 'down';
-    database: Check;
-    eventStore: Check;
-    projections: ProjectionHealth[];
-  }> {
+  @ApiOperation({ summary: 'Health probe: the database, the event store and projection lag (no token)' })
+  @ApiResponse({ status: 200, type: HealthAnswer, description: 'The database and the event store answer' })
+  @ApiResponse({ status: 503, type: HealthAnswer, description: 'The database or the event store does not answer' })
+  async health(@Res({ passthrough: true }) res: Response): Promise<HealthAnswer> {
     const [database, eventStore] = await Promise.all([
       this.check('database', () => this.dataSource.query('SELECT 1')),
       this.check('event store', () => this.store.headPosition()),

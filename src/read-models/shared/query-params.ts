@@ -1,21 +1,39 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { IsBusinessDate } from '../../infrastructure/http/validators.js';
 
-/** Every query: `minPosition` waits for the views to reach a position returned by a command. */
+/**
+ * Every query: `minPosition` waits for the views to reach a position returned by a command.
+ * The query classes document their parameters: a handler taking one (`@Query() q: AsOfQuery`)
+ * has them in the OpenAPI document.
+ */
 export class ViewQuery {
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^\\d{1,19}$',
+    example: '4096',
+    description: 'A position returned by a command: the answer waits (at most 5 s) until the views have reached it, else 503 with Retry-After',
+  })
   @IsOptional()
   @Matches(/^\d{1,19}$/, { message: 'minPosition must be a position returned by a command (digits)' })
   minPosition?: string;
 }
 
 export class AsOfQuery extends ViewQuery {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date',
+    example: '2024-03-31',
+    description: 'The business date the answer is as of (YYYY-MM-DD); today in Asia/Ho_Chi_Minh when absent',
+  })
   @IsOptional()
   @IsBusinessDate()
   asOf?: string;
 }
 
 export class PagedAsOfQuery extends AsOfQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Page size' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
@@ -23,6 +41,11 @@ export class PagedAsOfQuery extends AsOfQuery {
   @Max(1000)
   limit?: number;
 
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^[A-Za-z0-9_-]{1,400}$',
+    description: 'The opaque nextCursor of the previous page; absent for the first page',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be a cursor returned by a previous page' })
