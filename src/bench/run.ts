@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { JwtService } from '@nestjs/jwt';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -14,22 +14,45 @@ import type { NewEvent } from '../infrastructure/event-store/event-store.port.js
 import { PostgresEventStore } from '../infrastructure/event-store/postgres/postgres-event-store.js';
 import { ProjectionProgress } from '../infrastructure/projections/projection-progress.js';
 import { ProjectionRunner } from '../infrastructure/projections/projection-runner.js';
+import { ProjectionsService } from '../infrastructure/projections/projections.service.js';
 import { MembershipProjection } from '../read-models/membership/membership.projection.js';
 import { OrgStructureProjection } from '../read-models/org-structure/org-structure.projection.js';
 import { GetOrgUnitHandler, GetOrgUnitQuery, ListChildUnitsHandler, ListChildUnitsQuery } from '../read-models/org-structure/org-unit.queries.js';
+import { CeilingDatabase, prepareCeilingTables, startCeiling } from './ceiling.js';
+import { closedLoop, type CpuUse, type Figures, figures, HttpLoad, type HttpRequest, type LoopResult, watchCpu } from './load.js';
+import { CpuProfiler, PgStatements, preloadPgStatStatements, PROBE } from './profiling.js';
 
 /**
- * First throughput figures of the event store and a projection, on one PostgreSQL:
- * `npm run bench` (embedded PostgreSQL in a temporary directory, or BENCH_DATABASE_URL).
- * Sizes: BENCH_APPENDS (single-event appends), BENCH_CONCURRENCY, BENCH_MEMBERS (members
- * enrolled across a province of 4,041 units, replayed by the projections, then counted by
- * the as-of queries), BENCH_COMMANDS (renames through HTTP by each kind of caller).
+ * Throughput figures of the event store, the projections and the HTTP commands, on one
+ * PostgreSQL: `npm run bench` (embedded PostgreSQL in a temporary directory, or
+ * BENCH_DATABASE_URL).
+ *
+ * Part 1, the store: BENCH_APPENDS (single-event appends, and raw INSERTs to compare with),
+ * BENCH_CONCURRENCY, BENCH_MEMBERS (members enrolled across a province of 4,041 units,
+ * replayed by the projections, then counted by the as-of queries).
+ *
+ * Part 2, at BENCH_HTTP_CLIENTS concurrent clients (16), BENCH_HTTP_REQUESTS measured
+ * operations each (3000) after BENCH_HTTP_WARMUP uncounted ones (300): raw single-row
+ * INSERTs; the framework's ceiling (a minimal NestJS app: JWT guard, validated DTO,
+ * CommandBus, one SELECT and one INSERT); and the service's own commands through HTTP, with
+ * authentication, validation and scope checks, its projections running, each as a share
+ * of the ceiling.
+ *
+ * Profiling aids (opt-in): BENCH_PG_STATEMENTS=1 (pg_stat_statements: top statements and
+ * round trips per operation of each part-2 measure), BENCH_CPU_PROFILE=<dir> (a V8 CPU
+ * profile of each part-2 measure, <dir>/<measure>.cpuprofile, and its top self-time functions).
  */
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100000);
-/** Commands through HTTP for each kind of caller (at most half the province's 4,000 grassroots units). */
-const COMMANDS = Math.min(2000, Number(process.env.BENCH_COMMANDS ?? 1000));
+const HTTP_CLIENTS = Number(process.env.BENCH_HTTP_CLIENTS ?? 16);
+const HTTP_REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 3000);
+const HTTP_WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 300);
+const PG_STATEMENTS = ['1', 'true', 'yes'].includes((process.env.BENCH_PG_STATEMENTS ?? '').toLowerCase());
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE || null;
+/** The credentials `startEmbeddedPostgres` gives the clusters it creates (for the pg_stat_statements pre-initialisation). */
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
 
 function event(type: string, data: object, occurredOn: string | null = null): NewEvent {
   return {
@@ -78,6 +101,10 @@ async function main(): Promise<void> {
   if (!url) {
     root = mkdtempSync(join(tmpdir(), 'usl-bench-'));
     chmodSync(root, 0o755);
+    if (PG_STATEMENTS) {
+      const unavailable = await preloadPgStatStatements(join(root, 'pg'), EMBEDDED_USER, EMBEDDED_PASSWORD);
+      if (unavailable) console.log(`BENCH_PG_STATEMENTS: ${unavailable}; pg_stat_statements skipped`);
+    }
     embedded = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: 54399, database: 'bench', persistent: false });
     url = embedded.url;
   }
@@ -185,51 +212,241 @@ async function main(): Promise<void> {
     children.execute(new ListChildUnitsQuery(scope, districts[0]!, '2015-06-30', 100, null, null)),
   );
 
-  await httpCommands(url, grassroots.map((g) => g.unitId), provinceId);
-
   await progress.close();
   await store.close();
+
+  await concurrentMeasures(url, { provinceId, districts, grassroots: grassroots.map((g) => g.unitId) });
+
   await ds.destroy();
   await embedded?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 }
 
+interface Province {
+  readonly provinceId: string;
+  readonly districts: readonly string[];
+  readonly grassroots: readonly string[];
+}
+
+type Kind = 'raw' | 'ceiling' | 'service';
+
+interface Row {
+  readonly label: string;
+  readonly kind: Kind;
+  readonly figures: Figures;
+  readonly cpu: CpuUse;
+  readonly roundTrips: number | null;
+}
+
+interface MeasureSpec {
+  readonly label: string;
+  /** File name of its CPU profile. */
+  readonly slug: string;
+  readonly kind: Kind;
+  /** Measured operations (after HTTP_WARMUP uncounted ones). */
+  readonly count: number;
+  /** Runs operations `from` to `from + count - 1` at HTTP_CLIENTS concurrency (0 to HTTP_WARMUP - 1 warm up). */
+  readonly run: (from: number, count: number) => Promise<LoopResult>;
+  /** Resolves once the work a measure leaves behind (the projections) is done. */
+  readonly settle?: () => Promise<void>;
+}
+
 /**
- * Renames through HTTP, by an administrator over everything (no scope check) and by an
- * officer of the province (the scope check walks each unit's chain from the event streams,
- * under shared locks): what access control costs a command.
+ * Part 2: raw INSERTs, the framework's ceiling and the service's commands, at HTTP_CLIENTS
+ * concurrent clients on the same PostgreSQL. The servers run in this process, on the main
+ * thread; the HTTP load generator on a worker thread of it (see HttpLoad).
  */
-async function httpCommands(url: string, unitIds: readonly string[], provinceId: string): Promise<void> {
+async function concurrentMeasures(url: string, province: Province): Promise<void> {
+  const statements = PG_STATEMENTS ? await PgStatements.open(url) : null;
+  const profiler = CPU_PROFILE ? new CpuProfiler(CPU_PROFILE) : null;
+  const rows: Row[] = [];
+  const ceiling = () => rows.find((r) => r.kind === 'ceiling')?.figures.opsPerSecond ?? null;
+  const ofCeiling = (row: Row): string => {
+    const c = ceiling();
+    return row.kind === 'service' && c ? `${Math.round((100 * row.figures.opsPerSecond) / c)}%` : row.kind === 'ceiling' ? '100%' : '';
+  };
+
+  const measure = async (spec: MeasureSpec): Promise<void> => {
+    if (HTTP_WARMUP > 0) await spec.run(0, HTTP_WARMUP);
+    await spec.settle?.();
+    await statements?.reset();
+    await profiler?.start();
+    const cpuSince = watchCpu();
+    const result = await spec.run(HTTP_WARMUP, spec.count);
+    const cpu = cpuSince();
+    const profile = (await profiler?.stop(spec.slug)) ?? [];
+    // The projections' share of the work is part of the commands' cost: counted before reading the statements.
+    await spec.settle?.();
+    const f = figures(result);
+    const row: Row = { label: spec.label, kind: spec.kind, figures: f, cpu, roundTrips: null };
+    const share = ofCeiling(row);
+    console.log(
+      `${`${spec.label}: ${Math.round(f.opsPerSecond)}/s${share && spec.kind === 'service' ? ` = ${share} of ceiling` : ''}`.padEnd(66)}` +
+        ` p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms  (${f.count} in ${f.seconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `  CPU: machine ${pct(cpu.machine)} busy (${cpus().length} cores: PostgreSQL, this process, anything else running), main thread ${pct(cpu.mainThread)}` +
+        (result.loaderBusy === undefined ? '' : `, load generator thread ${pct(result.loaderBusy)}`),
+    );
+    const report = await statements?.report(f.count);
+    for (const line of profile) console.log(line);
+    rows.push({ ...row, roundTrips: report?.roundTripsPerOp ?? null });
+  };
+  /** HTTP operations: request `i` of each measure is made beforehand, the worker only sends them. */
+  const http = (load: HttpLoad, request: (i: number) => HttpRequest) => (from: number, count: number) =>
+    load.run(Array.from({ length: count }, (_, k) => request(from + k)));
+  const post = (path: string, token: string, body: object, expected: number): HttpRequest => ({ path, token, body: JSON.stringify(body), expected });
+
+  const units64 = Array.from({ length: 64 }, (_, i) => province.grassroots[Math.floor((i * province.grassroots.length) / 64)]!);
+  console.log(
+    `\n${HTTP_CLIENTS} concurrent clients, ${HTTP_REQUESTS} measured operations per measure after ${HTTP_WARMUP} uncounted` +
+      `${statements ? '; pg_stat_statements on' : ''}${profiler ? `; CPU profiles in ${CPU_PROFILE}` : ''}`,
+  );
+
+  // 1. The database's own ceiling for one-statement transactions at this concurrency.
+  await withRawPool(url, async (raw) => {
+    await measure({
+      label: `raw INSERT of an event-like row (pg pool of ${HTTP_CLIENTS})`,
+      slug: 'raw-insert',
+      kind: 'raw',
+      count: HTTP_REQUESTS,
+      // The client is this thread itself: no HTTP, a pg pool as the service's stores have.
+      run: (from, count) =>
+        closedLoop(HTTP_CLIENTS, count, async (k) => {
+          const i = from + k;
+          const memberId = randomUUID();
+          const data = { memberId, unitId: units64[i % 64], fullName: `Raw ${i}`, memberCode: `R${i}`, joinedOn: '2024-03-01' };
+          const e = event('MemberEnrolled', data, '2024-03-01');
+          await raw.query(
+            `INSERT INTO bench_raw_events (event_id, stream, stream_revision, category, type, schema_version, data, metadata, occurred_on)
+             VALUES ($1, $2, 0, 'member', $3, $4, $5, $6, $7)`,
+            [e.id, `member-${memberId}`, e.type, e.schemaVersion, e.data, e.metadata, e.occurredOn],
+          );
+        }),
+    });
+
+    // 2. The framework's ceiling: the least a NestJS command endpoint of this shape costs.
+    const secret = randomBytes(32).toString('base64url');
+    await prepareCeilingTables(raw, units64);
+    const app = await startCeiling(secret, new CeilingDatabase(raw));
+    const load = new HttpLoad(app.port, HTTP_CLIENTS);
+    const token = signer(secret)({ sub: 'bench-ceiling', role: 'officer', unit: province.provinceId });
+    try {
+      await measure({
+        label: 'ceiling: NestJS + JWT guard + DTO + CommandBus + SELECT/INSERT',
+        slug: 'ceiling',
+        kind: 'ceiling',
+        count: HTTP_REQUESTS,
+        run: http(load, (i) =>
+          post('/ceiling/members', token, { memberId: randomUUID(), unitId: units64[i % 64], fullName: `Member ${i}`, memberCode: `C${i}`, joinedOn: '2024-03-01' }, 201),
+        ),
+      });
+    } finally {
+      await load.close();
+      await app.close();
+    }
+  });
+
+  // 3. The service's commands, through the service as `npm start` builds it (createService:
+  // helmet, authentication middleware, validation, scope checks under advisory locks, its own
+  // pools, and its projections running), with a token of the province's officer or an admin.
   const secret = randomBytes(32).toString('base64url');
   const service = await createService(loadConfig({ DATABASE_URL: url, AUTH_JWT_SECRET: secret, LOG_LEVEL: 'error' }));
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
   try {
     await service.app.listen(0, '127.0.0.1');
-    const address = service.app.getHttpServer().address() as AddressInfo;
-    const now = Math.floor(Date.now() / 1000);
-    const jwt = new JwtService();
-    const token = (claims: object) => jwt.sign({ ...claims, iat: now, exp: now + 3600 }, { secret, algorithm: 'HS256' });
-    const callers = [
-      { label: 'admin over everything', token: token({ sub: 'bench-admin', role: 'admin' }), units: unitIds.slice(0, COMMANDS) },
-      {
-        label: 'officer of the province',
-        token: token({ sub: 'bench-officer', role: 'officer', unit: provinceId }),
-        units: unitIds.slice(COMMANDS, 2 * COMMANDS),
-      },
-    ];
-    for (const caller of callers) {
-      await timed(`http: renames by an ${caller.label}`, caller.units.length, 'cmds', () =>
-        pool(caller.units, CONCURRENCY, async (unitId) => {
-          const res = await fetch(`http://127.0.0.1:${address.port}/org-units/${unitId}/rename`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${caller.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ name: `Renamed ${unitId.slice(0, 8)}`, effectiveOn: '2024-01-01' }),
-          });
-          if (res.status !== 200) throw new Error(`rename answered ${res.status}: ${await res.text()}`);
-        }),
-      );
+    const load = new HttpLoad((service.app.getHttpServer().address() as AddressInfo).port, HTTP_CLIENTS);
+    const projections = service.app.get(ProjectionsService).names();
+    // Its projections start where part 1 left them (caught up): wait until they are at the head, then leave them running.
+    const settle = () => projectionsCaughtUp(probe, projections, 120_000);
+    await settle();
+    const sign = signer(secret);
+    const officer = sign({ sub: 'bench-officer', role: 'officer', unit: province.provinceId });
+    const admin = sign({ sub: 'bench-admin', role: 'admin' });
+    const enrol = (token: string, tag: string, unitOf: (i: number) => string) =>
+      http(load, (i) => post('/members', token, { unitId: unitOf(i), fullName: `Member ${tag} ${i}`, memberCode: `${tag}-${i}`, joinedOn: '2024-03-01' }, 201));
+    const spread = (i: number) => units64[i % 64]!;
+    const oneUnit = province.grassroots[1]!;
+    const renamed = [...province.grassroots, ...province.districts];
+    try {
+      await measure({ label: 'enrol across 64 units (officer)', slug: 'enrol-64-officer', kind: 'service', count: HTTP_REQUESTS, settle, run: enrol(officer, 'O64', spread) });
+      await measure({ label: 'enrol across 64 units (admin)', slug: 'enrol-64-admin', kind: 'service', count: HTTP_REQUESTS, settle, run: enrol(admin, 'A64', spread) });
+      await measure({ label: 'enrol into 1 unit (officer)', slug: 'enrol-1-officer', kind: 'service', count: HTTP_REQUESTS, settle, run: enrol(officer, 'O1', () => oneUnit) });
+      await measure({
+        label: 'rename a unit, each once (officer)',
+        slug: 'rename-officer',
+        kind: 'service',
+        count: Math.min(HTTP_REQUESTS, renamed.length - HTTP_WARMUP),
+        settle,
+        run: http(load, (i) => post(`/org-units/${renamed[i]}/rename`, officer, { name: `Renamed ${i}`, effectiveOn: '2024-01-01' }, 200)),
+      });
+    } finally {
+      await load.close();
     }
   } finally {
+    await probe.end();
     await service.close();
+    await statements?.close();
+  }
+
+  console.log(`\nSummary (${HTTP_CLIENTS} clients, ${HTTP_REQUESTS} operations per measure, one PostgreSQL):`);
+  const header = `${'measure'.padEnd(64)} ${'ops/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'of ceiling'.padStart(10)} ${'main thr.'.padStart(9)} ${'machine'.padStart(7)}`;
+  console.log(`${header}${statements ? ` ${'round trips/op'.padStart(14)}` : ''}`);
+  for (const row of rows) {
+    const f = row.figures;
+    console.log(
+      `${row.label.padEnd(64)} ${Math.round(f.opsPerSecond).toString().padStart(7)} ${f.p50.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${ofCeiling(row).padStart(10)}` +
+        ` ${pct(row.cpu.mainThread).padStart(9)} ${pct(row.cpu.machine).padStart(7)}` +
+        (statements ? ` ${(row.roundTrips?.toFixed(2) ?? '').padStart(14)}` : ''),
+    );
+  }
+}
+
+const pct = (share: number): string => `${Math.round(100 * share)}%`;
+
+/** A pool of HTTP_CLIENTS connections and the event-like table of the raw measure. */
+async function withRawPool(url: string, work: (pool: pg.Pool) => Promise<void>): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: HTTP_CLIENTS });
+  try {
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS bench_raw_events (
+         position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id uuid NOT NULL UNIQUE, stream text NOT NULL,
+         stream_revision bigint NOT NULL, category text NOT NULL, type text NOT NULL, schema_version integer NOT NULL,
+         data jsonb NOT NULL, metadata jsonb NOT NULL, occurred_on date, recorded_at timestamptz NOT NULL DEFAULT statement_timestamp(),
+         UNIQUE (stream, stream_revision))`,
+    );
+    await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Signs bearer tokens valid for an hour, as `npm run token` would. */
+function signer(secret: string): (claims: object) => string {
+  const jwt = new JwtService();
+  const now = Math.floor(Date.now() / 1000);
+  return (claims) => jwt.sign({ ...claims, iat: now, exp: now + 3600 }, { secret, algorithm: 'HS256' });
+}
+
+/**
+ * Waits until every projection has processed the head of the log. Its statement carries
+ * PROBE, so that pg_stat_statements leaves it out of the service's counts.
+ */
+async function projectionsCaughtUp(client: pg.Client, projections: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ head: string; reached: string | null; n: string }>(
+      `SELECT ${PROBE}.head, ${PROBE}.reached, ${PROBE}.n
+         FROM (SELECT (SELECT coalesce(max(position), 0) FROM es_events) AS head,
+                      (SELECT min(position) FROM projection_checkpoints WHERE projection = ANY($1)) AS reached,
+                      (SELECT count(*) FROM projection_checkpoints WHERE projection = ANY($1)) AS n) ${PROBE}`,
+      [projections],
+    );
+    const r = rows[0]!;
+    if (Number(r.n) === projections.length && r.reached !== null && BigInt(r.reached) >= BigInt(r.head)) return;
+    if (Date.now() > deadline) throw new Error(`the projections did not catch up within ${timeoutMs / 1000} s (at ${r.reached ?? 'none'}, head ${r.head})`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
