@@ -32,7 +32,12 @@ export class InfrastructureModule {
         { provide: DataSource, useValue: options.dataSource },
         { provide: EventStore, useValue: options.eventStore },
         { provide: IdempotencyStore, useFactory: (ds: DataSource) => new IdempotencyStore(ds), inject: [DataSource] },
-        { provide: UnitLocks, useFactory: () => new UnitLocks(options.databaseUrl) },
+        {
+          provide: UnitLocks,
+          // With the PostgreSQL store the events are in this database: locks and revisions in one round trip.
+          useFactory: (config: AppConfig) => new UnitLocks(options.databaseUrl, { readsStreamRevisions: config.EVENT_STORE === 'postgres' }),
+          inject: [AppConfig],
+        },
         {
           provide: ProjectionProgress,
           useFactory: (ds: DataSource) => new ProjectionProgress(ds, options.databaseUrl),

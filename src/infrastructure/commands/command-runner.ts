@@ -100,12 +100,13 @@ export class CommandRunner {
     const exclusive = [...locks.exclusive, ...members];
     const shared = [...hint.walked, ...locks.shared];
     const held = new Set([...exclusive, ...shared]);
+    const read = reading.names;
     return this.unitLocks.withLocks(
       exclusive,
-      async () => {
-        // One round trip tells which streams moved since they were read (the command's own
-        // too: the scope check may have read it); only those are read again.
-        const changed = await reading.changedSince(reading.names);
+      async (revisions) => {
+        // Which streams moved since they were read (the command's own too: the scope check
+        // may have read it), told with the locks or in one round trip; only those are read again.
+        const changed = await reading.changedSince(read, revisions);
         let check = hint;
         if (!unrestricted && (changed.length > 0 || hint.refusal !== null)) check = await this.access.check(context.actor, scope, reading);
         if (!check.walked.every((key) => held.has(key))) return null;
@@ -117,6 +118,7 @@ export class CommandRunner {
         return work();
       },
       shared,
+      read,
     );
   }
 

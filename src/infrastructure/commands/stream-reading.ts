@@ -47,13 +47,14 @@ export class StreamReading {
 
   /**
    * Which of the given streams read so far are no longer at the revision read; those are
-   * forgotten, so that the next read of them reads the store again.
+   * forgotten, so that the next read of them reads the store again. `revisions`, when given
+   * (read with the locks), spares asking the store.
    */
-  async changedSince(streams: readonly string[]): Promise<string[]> {
+  async changedSince(streams: readonly string[], revisions: ReadonlyMap<string, bigint | null> | null = null): Promise<string[]> {
     const read = streams.filter((s) => this.streams.has(s));
     if (read.length === 0) return [];
     const [current, known] = await Promise.all([
-      this.store.streamRevisions(read),
+      revisions && read.every((s) => revisions.has(s)) ? revisions : this.store.streamRevisions(read),
       Promise.all(read.map(async (s) => [s, lastRevision(await this.streams.get(s)!)] as const)),
     ]);
     const changed = known.filter(([s, revision]) => current.get(s) !== revision).map(([s]) => s);

@@ -25,8 +25,17 @@ export class UnitsBusyError extends Error {
  */
 export class UnitLocks {
   private readonly pool: pg.Pool;
+  private readonly readsStreamRevisions: boolean;
 
-  constructor(connectionString: string, size = 20) {
+  /**
+   * `options`: the pool's size, or the size and whether to read stream revisions. With
+   * `readsStreamRevisions` (the events live in this same database), taking the locks also
+   * reads the current revisions of the streams a command names, right after the locks are
+   * granted, in the same round trip.
+   */
+  constructor(connectionString: string, options: number | { readonly size?: number; readonly readsStreamRevisions?: boolean } = {}) {
+    const { size = 20, readsStreamRevisions = false } = typeof options === 'number' ? { size: options } : options;
+    this.readsStreamRevisions = readsStreamRevisions;
     // A command waits for its units at most LOCK_TIMEOUT: a unit held long by another cannot
     // make every waiting command hold a connection of this pool indefinitely.
     this.pool = new pg.Pool({ connectionString, max: size, connectionTimeoutMillis: 10_000, options: `-c lock_timeout=${LOCK_TIMEOUT_MS}` });
@@ -36,25 +45,45 @@ export class UnitLocks {
   /**
    * Runs `work` holding `unitIds` exclusively and `sharedIds` shared (a unit in both is held
    * exclusively): commands that only read where a unit stands share its lock; commands that
-   * move it take it alone.
+   * move it take it alone. `work` is handed the revisions of `streams` as they stand once the
+   * locks are held (null for an absent stream), when this database can tell them; else null.
    */
-  async withLocks<T>(unitIds: readonly string[], work: () => Promise<T>, sharedIds: readonly string[] = []): Promise<T> {
+  async withLocks<T>(
+    unitIds: readonly string[],
+    work: (revisions: Map<string, bigint | null> | null) => Promise<T>,
+    sharedIds: readonly string[] = [],
+    streams: readonly string[] = [],
+  ): Promise<T> {
     const exclusive = new Set(unitIds);
     const all = [...new Set([...unitIds, ...sharedIds])].sort();
-    if (all.length === 0) return work();
+    if (all.length === 0) return work(null);
+    const readRevisions = this.readsStreamRevisions && streams.length > 0;
     const client = await this.pool.connect();
     let healthy = true;
+    let revisions: Map<string, bigint | null> | null = null;
     try {
       // Always in the order of the lock keys (ids sharing a key are one lock, exclusive if any
       // is), so that two commands locking the same units cannot deadlock; one statement takes
       // them one after the other. A wait past lock_timeout ends in UnitsBusyError.
-      await client.query(
-        `SELECT CASE WHEN k.exclusive THEN pg_advisory_lock($1, k.key) ELSE pg_advisory_lock_shared($1, k.key) END
-           FROM (SELECT hashtext(t.id) AS key, bool_or(t.exclusive) AS exclusive
-                   FROM unnest($2::text[], $3::boolean[]) AS t(id, exclusive)
-                  GROUP BY 1 ORDER BY 1) k`,
-        [LOCK_CLASS, all, all.map((id) => exclusive.has(id))],
-      );
+      const flags = all.map((id) => exclusive.has(id));
+      if (readRevisions) {
+        const rows = await client.query<{ stream: string; revision: string }>('SELECT stream, revision FROM command_lock($1, $2, $3, $4)', [
+          LOCK_CLASS,
+          all,
+          flags,
+          [...new Set(streams)],
+        ]);
+        revisions = new Map<string, bigint | null>(streams.map((s) => [s, null]));
+        for (const row of rows.rows) revisions.set(row.stream, BigInt(row.revision));
+      } else {
+        await client.query(
+          `SELECT CASE WHEN k.exclusive THEN pg_advisory_lock($1, k.key) ELSE pg_advisory_lock_shared($1, k.key) END
+             FROM (SELECT hashtext(t.id) AS key, bool_or(t.exclusive) AS exclusive
+                     FROM unnest($2::text[], $3::boolean[]) AS t(id, exclusive)
+                    GROUP BY 1 ORDER BY 1) k`,
+          [LOCK_CLASS, all, flags],
+        );
+      }
     } catch (error) {
       healthy = false;
       client.release(true);
@@ -62,7 +91,7 @@ export class UnitLocks {
       throw error;
     }
     try {
-      return await work();
+      return await work(revisions);
     } finally {
       try {
         await client.query('SELECT pg_advisory_unlock_all()');

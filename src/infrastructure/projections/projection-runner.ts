@@ -151,25 +151,38 @@ export class ProjectionRunner {
   }
 
   private async applyBatch(runner: QueryRunner, batch: SubscriptionBatch, previous: LogCursor | null): Promise<LogCursor> {
+    const events = batch.events.map(decode).filter(this.handled);
+    // A batch with nothing to apply (the log moved on with events of other types) only moves
+    // the checkpoint: one statement, its own transaction.
+    if (events.length === 0) {
+      await this.moveCheckpoint(runner, batch, previous);
+      return batch.checkpoint;
+    }
     await runner.startTransaction();
     try {
-      const events = batch.events.map(decode).filter(this.handled);
-      if (events.length > 0) await this.projection.apply(events, runner.manager);
-      const moved: [unknown[], number] = await runner.query(
-        `UPDATE projection_checkpoints
-            SET position = $2, log_cursor = $3, events_applied = events_applied + $4, updated_at = now(),
-                last_error = NULL, last_error_at = NULL
-          WHERE projection = $1 AND log_cursor IS NOT DISTINCT FROM $5`,
-        [this.projection.name, this.store.positionOfCursor(batch.checkpoint).toString(), batch.checkpoint, batch.events.length, previous],
-      );
-      if (moved[1] !== 1) throw new CheckpointMovedError(this.projection.name);
-      await runner.query(`SELECT pg_notify('projection_progress', $1)`, [this.projection.name]);
+      await this.projection.apply(events, runner.manager);
+      await this.moveCheckpoint(runner, batch, previous);
       await runner.commitTransaction();
       return batch.checkpoint;
     } catch (error) {
       await runner.rollbackTransaction().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Compares and sets the checkpoint, and tells waiting readers (at commit) that it moved. */
+  private async moveCheckpoint(runner: QueryRunner, batch: SubscriptionBatch, previous: LogCursor | null): Promise<void> {
+    const [row]: { moved: string }[] = await runner.query(
+      `WITH moved AS (
+         UPDATE projection_checkpoints
+            SET position = $2, log_cursor = $3, events_applied = events_applied + $4, updated_at = now(),
+                last_error = NULL, last_error_at = NULL
+          WHERE projection = $1 AND log_cursor IS NOT DISTINCT FROM $5
+         RETURNING 1)
+       SELECT count(*) AS moved, (SELECT pg_notify('projection_progress', $1) FROM moved LIMIT 1) AS notified FROM moved`,
+      [this.projection.name, this.store.positionOfCursor(batch.checkpoint).toString(), batch.checkpoint, batch.events.length, previous],
+    );
+    if (Number(row!.moved) !== 1) throw new CheckpointMovedError(this.projection.name);
   }
 
   private async loadCheckpoint(runner: QueryRunner): Promise<Checkpoint> {

@@ -3,6 +3,7 @@ import { Projections1732500000100 } from './1732500000100-projections.js';
 import { OrgReadModels1732500000200 } from './1732500000200-org-read-models.js';
 import { Access1732500000300 } from './1732500000300-access.js';
 import { OrgUnitClosure1732500000400 } from './1732500000400-org-unit-closure.js';
+import { CommandLocks1732500000500 } from './1732500000500-command-locks.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   OrgReadModels1732500000200,
   Access1732500000300,
   OrgUnitClosure1732500000400,
+  CommandLocks1732500000500,
 ];
