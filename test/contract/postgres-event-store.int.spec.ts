@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { AppendLocksBusyError, ReadStreamsMovedError, WrongExpectedRevisionError } from '../../src/infrastructure/event-store/event-store.errors.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
 import type { NewEvent, StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -240,5 +241,79 @@ describe('PostgreSQL event store: database guarantees', () => {
     const stream = `dup-${randomUUID()}`;
     await expect(store.appendToStream(stream, [event('Other', {}), e], 'no_stream')).rejects.toThrow(/is stored already/);
     expect(await store.readStream(stream)).toEqual([]);
+  });
+});
+
+describe('PostgreSQL event store: guarded appends', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let holder: pg.Client;
+  const LOCKS = 0x4f55;
+  const guard = (unchanged: Map<string, bigint | null>, sharedLocks: string[] = [], lockTimeoutMs = 2000) => ({ lockClass: LOCKS, sharedLocks, lockTimeoutMs, unchanged });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore({ connectionString: db.url });
+    holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+  });
+  afterAll(async () => {
+    await holder.end();
+    await store.close();
+    await db.drop();
+  });
+
+  it('appends when every stream read is still at the revision read, absent ones still absent', async () => {
+    const [read, target, absent] = [0, 1, 2].map(() => `guard-${randomUUID()}`) as [string, string, string];
+    await store.appendToStream(read, [event('Read', { n: 0 }), event('Read', { n: 1 })], 'no_stream');
+    const result = await store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map([[read, 1n], [absent, null]]), [randomUUID()]));
+    expect(result.streamRevision).toBe(0n);
+    expect(await store.readStream(target)).toHaveLength(1);
+  });
+
+  it('refuses, naming them, when streams read have moved on or appeared, and appends nothing', async () => {
+    const [read, appeared, target] = [0, 1, 2].map(() => `guard-${randomUUID()}`) as [string, string, string];
+    await store.appendToStream(read, [event('Read', {})], 'no_stream');
+    await store.appendToStream(read, [event('Read', {})], 0n);
+    await store.appendToStream(appeared, [event('Read', {})], 'no_stream');
+    const attempt = store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map([[read, 0n], [appeared, null]])));
+    await expect(attempt).rejects.toBeInstanceOf(ReadStreamsMovedError);
+    await expect(attempt).rejects.toMatchObject({ streams: [read, appeared].sort() });
+    expect(await store.readStream(target)).toEqual([]);
+  });
+
+  it('checks its own stream by the expected revision', async () => {
+    const target = `guard-${randomUUID()}`;
+    await store.appendToStream(target, [event('Done', {})], 'no_stream');
+    await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map()))).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+  });
+
+  it('waits for a unit held alone by a command that moves it, then sees what that command wrote', async () => {
+    const unit = randomUUID();
+    const [read, target] = [0, 1].map(() => `guard-${randomUUID()}`) as [string, string];
+    await store.appendToStream(read, [event('Read', {})], 'no_stream');
+    await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCKS, unit]);
+    const attempt = store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map([[read, 0n]]), [unit], 5000)).then(
+      () => 'appended',
+      (error: Error) => error.name,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The holder moves the stream the waiting append was decided on, then lets go.
+    await store.appendToStream(read, [event('Moved', {})], 0n);
+    await holder.query('SELECT pg_advisory_unlock_all()');
+    expect(await attempt).toBe('ReadStreamsMovedError');
+    expect(await store.readStream(target)).toEqual([]);
+  });
+
+  it('gives up waiting for its locks after the lock timeout, appending nothing', async () => {
+    const unit = randomUUID();
+    const target = `guard-${randomUUID()}`;
+    await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCKS, unit]);
+    try {
+      await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map(), [unit], 200))).rejects.toBeInstanceOf(AppendLocksBusyError);
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock_all()');
+    }
+    expect(await store.readStream(target)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertWellFormed, type DomainEvent, occurredOn, schemaVersionOf } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../event-store/domain-events.js';
-import { WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { AppendLocksBusyError, ReadStreamsMovedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import type { AppendResult, EventStore, NewEvent, StreamAppend } from '../event-store/event-store.port.js';
 import { type AccessReference, CommandAccess, memberLockKey, type ScopeCheck } from './command-access.js';
 import { type CommandContext, type CommandResult, ConcurrencyConflictError, PreconditionFailedError } from './command-context.js';
@@ -9,7 +9,7 @@ import { deterministicUuid } from './deterministic-id.js';
 import { IdempotencyConflictError } from './idempotency.js';
 import type { StreamReading } from './stream-reading.js';
 import { StreamReading as Reading } from './stream-reading.js';
-import type { UnitLocks } from './unit-locks.js';
+import { UNIT_LOCK_CLASS, UNIT_LOCK_TIMEOUT_MS, type UnitLocks, UnitsBusyError } from './unit-locks.js';
 
 /** The locks a command holds from its scope check to its append. */
 export interface CommandLocks {
@@ -36,6 +36,12 @@ export interface CommandPlan<S, E extends DomainEvent> {
 
 const UNCHECKED: ScopeCheck = { walked: [], refusal: null };
 
+/** What a command holds alone: the units it moves, and the members it acts on. */
+const exclusiveLocks = (scope: readonly AccessReference[], locks: CommandLocks): string[] => [
+  ...locks.exclusive,
+  ...scope.flatMap((ref) => ('memberId' in ref ? [memberLockKey(ref.memberId)] : [])),
+];
+
 /**
  * Runs every command the same way: check the caller's scope (reading each stream once), take
  * the locks of the units involved, make sure nothing read before the locks has moved, answer a
@@ -53,27 +59,71 @@ export class CommandRunner {
   async run<S, E extends DomainEvent>(plan: CommandPlan<S, E>, context: CommandContext): Promise<CommandResult> {
     for (let attempt = 0; ; attempt++) {
       const reading = new Reading(this.store);
-      const outcome = await this.guarded(context, plan.scope, reading, [plan.stream, ...(plan.prefetch ?? [])], plan.locks, async () => {
-        const history = await reading.read(plan.stream);
-        const revision = history.length > 0 ? history[history.length - 1]!.streamRevision : null;
-        // A replay answers before If-Match: its own append is what moved the revision on.
-        const replay = findReplay(history, context);
-        if (replay) return { id: plan.id, ...replay };
-        if (context.ifMatch !== null && context.ifMatch !== revision) throw new PreconditionFailedError(plan.stream, context.ifMatch, revision);
-        let state = plan.initialState();
-        for (const event of history) state = plan.evolve(state, event as StoredDomainEvent<E>);
-        const events = await plan.decide(state, reading);
-        try {
-          const result = await this.store.appendToStream(plan.stream, toNewEvents(events, context, plan.stream), revision ?? 'no_stream');
-          return { id: plan.id, ...result };
-        } catch (error) {
-          if (!(error instanceof WrongExpectedRevisionError)) throw error;
-          if (context.ifMatch !== null) throw new PreconditionFailedError(plan.stream, context.ifMatch, null);
-          return null;
-        }
-      });
+      const prefetch = [plan.stream, ...(plan.prefetch ?? [])];
+      const outcome = this.store.supportsGuardedAppend
+        ? await this.runGuarded(plan, context, reading, prefetch)
+        : await this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
       if (outcome !== null) return outcome;
       if (attempt >= this.retries) throw new ConcurrencyConflictError(plan.stream);
+    }
+  }
+
+  /**
+   * With a store that appends under the command locks (PostgreSQL), a command that holds
+   * nothing alone takes no lock of its own: its append holds the units it read, shared, and
+   * goes through only if nothing it read has moved (one round trip). A command that moves a
+   * unit or acts on an existing member (held alone, so that two commands on her never
+   * overlap), or that the first look refuses, is decided under its locks.
+   */
+  private async runGuarded<S, E extends DomainEvent>(
+    plan: CommandPlan<S, E>,
+    context: CommandContext,
+    reading: StreamReading,
+    prefetch: readonly string[],
+  ): Promise<CommandResult | null> {
+    await reading.prefetch(prefetch);
+    const unrestricted = this.access.isUnrestricted(context.actor);
+    const check = unrestricted ? UNCHECKED : await this.access.check(context.actor, plan.scope, reading);
+    const locks = await plan.locks(reading);
+    if (check.refusal !== null || exclusiveLocks(plan.scope, locks).length > 0) {
+      return this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
+    }
+    return this.decideAndAppend(plan, context, reading, [...check.walked, ...locks.shared]);
+  }
+
+  /**
+   * Replays, checks If-Match, folds, decides and appends. `sharedLocks` non-null: a guarded
+   * append that holds them and requires every stream read to be as read; null: the caller
+   * holds the locks already.
+   */
+  private async decideAndAppend<S, E extends DomainEvent>(
+    plan: CommandPlan<S, E>,
+    context: CommandContext,
+    reading: StreamReading,
+    sharedLocks: readonly string[] | null,
+  ): Promise<CommandResult | null> {
+    const history = await reading.read(plan.stream);
+    const revision = history.length > 0 ? history[history.length - 1]!.streamRevision : null;
+    // A replay answers before If-Match: its own append is what moved the revision on.
+    const replay = findReplay(history, context);
+    if (replay) return { id: plan.id, ...replay };
+    if (context.ifMatch !== null && context.ifMatch !== revision) throw new PreconditionFailedError(plan.stream, context.ifMatch, revision);
+    let state = plan.initialState();
+    for (const event of history) state = plan.evolve(state, event as StoredDomainEvent<E>);
+    const events = toNewEvents(await plan.decide(state, reading), context, plan.stream);
+    try {
+      if (sharedLocks === null) return { id: plan.id, ...(await this.store.appendToStream(plan.stream, events, revision ?? 'no_stream')) };
+      const unchanged = await reading.revisions();
+      // The command's own stream is checked by its expected revision.
+      unchanged.delete(plan.stream);
+      const guard = { lockClass: UNIT_LOCK_CLASS, sharedLocks, lockTimeoutMs: UNIT_LOCK_TIMEOUT_MS, unchanged };
+      return { id: plan.id, ...(await this.store.appendGuarded(plan.stream, events, revision ?? 'no_stream', guard)) };
+    } catch (error) {
+      if (error instanceof AppendLocksBusyError) throw new UnitsBusyError();
+      if (error instanceof ReadStreamsMovedError) return null;
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (context.ifMatch !== null) throw new PreconditionFailedError(plan.stream, context.ifMatch, null);
+      return null;
     }
   }
 
@@ -96,8 +146,7 @@ export class CommandRunner {
     // since is read again, and only a look under the locks decides.
     const hint = unrestricted ? UNCHECKED : await this.access.check(context.actor, scope, reading);
     const locks = await locksOf(reading);
-    const members = scope.flatMap((ref) => ('memberId' in ref ? [memberLockKey(ref.memberId)] : []));
-    const exclusive = [...locks.exclusive, ...members];
+    const exclusive = exclusiveLocks(scope, locks);
     const shared = [...hint.walked, ...locks.shared];
     const held = new Set([...exclusive, ...shared]);
     const read = reading.names;

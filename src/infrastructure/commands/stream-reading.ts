@@ -40,6 +40,12 @@ export class StreamReading {
     await read;
   }
 
+  /** The revision each stream read so far was read at (null: absent). */
+  async revisions(): Promise<Map<string, bigint | null>> {
+    const entries = await Promise.all([...this.streams].map(async ([stream, events]) => [stream, lastRevision(await events)] as const));
+    return new Map(entries);
+  }
+
   /** The streams read so far. */
   get names(): string[] {
     return [...this.streams.keys()];

@@ -51,3 +51,23 @@ export class EventStoreUnavailableError extends Error {
     this.name = 'EventStoreUnavailableError';
   }
 }
+
+/** Streams a guarded append was conditioned on have moved since they were read; nothing was written. */
+export class ReadStreamsMovedError extends Error {
+  readonly code = 'event_store.read_streams_moved';
+
+  constructor(readonly streams: readonly string[]) {
+    super(`streams read before the append have moved on: ${streams.join(', ')}`);
+    this.name = 'ReadStreamsMovedError';
+  }
+}
+
+/** A guarded append waited longer than its lock timeout for the locks it needs; nothing was written. */
+export class AppendLocksBusyError extends Error {
+  readonly code = 'event_store.locks_busy';
+
+  constructor() {
+    super('the locks this append needs are held by others past its lock timeout');
+    this.name = 'AppendLocksBusyError';
+  }
+}

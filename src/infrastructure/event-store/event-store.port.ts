@@ -111,7 +111,33 @@ export interface LogSubscription extends AsyncIterable<SubscriptionBatch> {
   close(): Promise<void>;
 }
 
+/**
+ * What a guarded append holds and checks: shared advisory locks (class and ids, in the
+ * scheme of the command locks) for its own transaction, and the revision each stream read by
+ * the command must still be at (null: still absent).
+ */
+export interface AppendGuard {
+  readonly lockClass: number;
+  readonly sharedLocks: readonly string[];
+  readonly lockTimeoutMs: number;
+  readonly unchanged: ReadonlyMap<string, bigint | null>;
+}
+
 export abstract class EventStore {
+  /**
+   * Whether `appendGuarded` is available: the store shares its database with the command
+   * locks (PostgreSQL). Elsewhere commands hold their locks on a connection of their own.
+   */
+  abstract readonly supportsGuardedAppend: boolean;
+
+  /**
+   * Appends to one stream at the expected revision, holding the guard's shared locks for the
+   * append's transaction and only if every stream of `guard.unchanged` is still at its revision
+   * (else ReadStreamsMovedError). One round trip. A store without it (`supportsGuardedAppend`
+   * false) refuses with EventStoreCapabilityError.
+   */
+  abstract appendGuarded(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, guard: AppendGuard): Promise<AppendResult>;
+
   /** Appends events to one stream if it is at the expected revision; all or nothing. */
   abstract appendToStream(
     stream: string,

@@ -4,6 +4,7 @@ import { OrgReadModels1732500000200 } from './1732500000200-org-read-models.js';
 import { Access1732500000300 } from './1732500000300-access.js';
 import { OrgUnitClosure1732500000400 } from './1732500000400-org-unit-closure.js';
 import { CommandLocks1732500000500 } from './1732500000500-command-locks.js';
+import { GuardedAppend1732500000600 } from './1732500000600-guarded-append.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   Access1732500000300,
   OrgUnitClosure1732500000400,
   CommandLocks1732500000500,
+  GuardedAppend1732500000600,
 ];

@@ -128,6 +128,13 @@ export class EsdbEventStore extends EventStore {
     return events;
   }
 
+  readonly supportsGuardedAppend = false;
+
+  /** EventStoreDB cannot hold PostgreSQL's command locks in its appends: commands hold them on their own connection. */
+  async appendGuarded(): Promise<AppendResult> {
+    throw new EventStoreCapabilityError('EventStoreDB has no guarded append; commands hold their locks on a connection of their own');
+  }
+
   async readStreams(streams: readonly string[]): Promise<Map<string, StoredEvent[]>> {
     const names = [...new Set(streams)];
     return new Map(await Promise.all(names.map(async (name) => [name, await this.readStream(name)] as const)));

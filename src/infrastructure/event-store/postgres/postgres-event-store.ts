@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  type AppendGuard,
   type AppendResult,
   EventStore,
   type ExpectedRevision,
@@ -15,7 +16,9 @@ import {
   type SubscriptionBatch,
 } from '../event-store.port.js';
 import {
+  AppendLocksBusyError,
   DuplicateEventIdError,
+  ReadStreamsMovedError,
   EventStoreUnavailableError,
   EventStoreUsageError,
   WrongExpectedRevisionError,
@@ -53,6 +56,8 @@ const APPENDED_CHANNEL = 'es_appended';
 /** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_APPEND_ATTEMPTS = 10;
+/** SQLSTATE of a lock wait that ran past lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
 /** Advisory lock class ('ES') under which multi-stream appends take their streams. */
 const STREAM_LOCK_CLASS = 0x4553;
 
@@ -88,6 +93,38 @@ export class PostgresEventStore extends EventStore {
   ): Promise<AppendResult> {
     const [result] = await this.appendToStreams([{ stream, events, expectedRevision }]);
     return result!;
+  }
+
+  readonly supportsGuardedAppend = true;
+
+  async appendGuarded(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, guard: AppendGuard): Promise<AppendResult> {
+    validateAppend(stream, events, expectedRevision);
+    const expected = typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
+    const read = [...guard.unchanged];
+    const params = [
+      guard.lockClass,
+      [...new Set(guard.sharedLocks)],
+      guard.lockTimeoutMs,
+      read.map(([name]) => name),
+      read.map(([, revision]) => (revision === null ? null : revision.toString())),
+      stream,
+      expected,
+      ...eventArrays(events),
+    ];
+    const append: StreamAppend = { stream, events, expectedRevision };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.pool.query<AppendRow>(
+          'SELECT last_revision, last_position FROM es_append_guarded($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+          params,
+        );
+        this.announce();
+        return toAppendResult(result.rows[0]!);
+      } catch (error) {
+        if (!isPgError(error) || !RETRYABLE.has(error.code ?? '') || attempt >= MAX_APPEND_ATTEMPTS) throw translateError(error, [append]);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
@@ -370,6 +407,8 @@ function translateError(error: unknown, appends: readonly StreamAppend[]): Error
     const id = /\(event_id\)=\(([^)]+)\)/.exec(error.detail ?? '')?.[1] ?? 'unknown';
     return new DuplicateEventIdError(id);
   }
+  if (error.code === 'EV410') return new ReadStreamsMovedError((error.detail ?? '').split(',').filter(Boolean));
+  if (error.code === LOCK_NOT_AVAILABLE) return new AppendLocksBusyError();
   if (error.code === 'EV400' || error.code === '22P02') return new EventStoreUsageError(error.message);
   return new EventStoreUnavailableError(`the PostgreSQL event store failed: ${error.message}`, { cause: error });
 }
