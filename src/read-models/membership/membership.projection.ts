@@ -126,6 +126,7 @@ async function enrol(m: EntityManager, events: readonly StoredDomainEvent<Member
   await addDeltas(
     m,
     d.map((x) => ({ unitId: x.unitId, onDate: x.joinedOn, delta: 1 })),
+    ends,
   );
 }
 
@@ -142,12 +143,12 @@ async function unitEnds(m: EntityManager, unitIds: readonly string[]): Promise<M
  * where the unit merged into T on E > D, is also −δ to the unit and +δ to T from E (and so on
  * along T's own end); with a termination on E, only −δ from E.
  */
-async function addDeltas(m: EntityManager, deltas: readonly Delta[]): Promise<void> {
+async function addDeltas(m: EntityManager, deltas: readonly Delta[], endsOfThese?: ReadonlyMap<string, UnitEnd>): Promise<void> {
   const all: Delta[] = [];
   let pending = deltas;
   for (let hop = 0; pending.length > 0 && hop < MAX_HOPS; hop++) {
     all.push(...pending);
-    const ends = await unitEnds(m, pending.map((d) => d.unitId));
+    const ends = hop === 0 && endsOfThese ? endsOfThese : await unitEnds(m, pending.map((d) => d.unitId));
     if (ends.size === 0) break;
     const next: Delta[] = [];
     for (const d of pending) {
