@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../../infrastructure/projections/projection.js';
-import type { OrgUnitEvent } from '../../events/org/org-unit-events.js';
+import type { EventOfType } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
 import { clearOrgUnitClosure, ParentChanges, refreshOrgUnitClosure } from './org-unit-closure.js';
@@ -13,11 +13,15 @@ export const ORG_STRUCTURE_PROJECTION = 'org-structure';
  * from D on. The dated closure of the hierarchy (`org_unit_closure`) is refreshed at the end
  * of each batch for the units whose parent changed in it and their descendants.
  */
-export class OrgStructureProjection implements Projection<OrgUnitEvent['type']> {
-  readonly name = ORG_STRUCTURE_PROJECTION;
-  readonly handles = ['OrgUnitEstablished', 'OrgUnitRenamed', 'OrgUnitTransferred', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
+/** The events the view is made of; their payload types follow from these strings. */
+const HANDLES = ['OrgUnitEstablished', 'OrgUnitRenamed', 'OrgUnitTransferred', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
+type OrgStructureEvent = EventOfType<(typeof HANDLES)[number]>;
 
-  async apply(events: readonly StoredDomainEvent<OrgUnitEvent>[], manager: EntityManager): Promise<void> {
+export class OrgStructureProjection implements Projection<OrgStructureEvent['type']> {
+  readonly name = ORG_STRUCTURE_PROJECTION;
+  readonly handles = HANDLES;
+
+  async apply(events: readonly StoredDomainEvent<OrgStructureEvent>[], manager: EntityManager): Promise<void> {
     for (const event of await unappliedEvents(manager, this.name, events)) {
       await this.applyOne(event, event.position, manager);
     }
@@ -34,7 +38,7 @@ export class OrgStructureProjection implements Projection<OrgUnitEvent['type']> 
     await forgetStreamRevisions(manager, this.name);
   }
 
-  private async applyOne(event: OrgUnitEvent, position: bigint, m: EntityManager): Promise<void> {
+  private async applyOne(event: OrgStructureEvent, position: bigint, m: EntityManager): Promise<void> {
     const pos = position.toString();
     switch (event.type) {
       case 'OrgUnitEstablished': {
@@ -56,10 +60,13 @@ export class OrgStructureProjection implements Projection<OrgUnitEvent['type']> 
         this.parentChanges.add(m, [event.data.unitId]);
         return;
       case 'OrgUnitTerminated':
-        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
+        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
+        this.parentChanges.add(m, await keepPlaceFromEnd(m, event.data.unitId, event.data.effectiveOn, pos));
+        return;
       case 'OrgUnitMerged': {
         const { unitId, intoUnitId, effectiveOn } = event.data;
         await changeFrom(m, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
+        this.parentChanges.add(m, await keepPlaceFromEnd(m, unitId, effectiveOn, pos));
         this.parentChanges.add(m, await repointChildren(m, unitId, intoUnitId, effectiveOn, pos));
         return;
       }
@@ -69,6 +76,22 @@ export class OrgStructureProjection implements Projection<OrgUnitEvent['type']> 
       }
     }
   }
+}
+
+/**
+ * A unit that ends on `date` stays under the parent it had that day: a merger of that parent
+ * recorded earlier but dated later had moved it along with the children still there, which
+ * it no longer was (as if the end had been recorded first). Answers the unit when it moved back.
+ */
+async function keepPlaceFromEnd(m: EntityManager, unitId: string, date: string, pos: string): Promise<string[]> {
+  const [moved]: [{ unit_id: string }[], number] = await m.query(
+    `UPDATE org_unit_versions v SET parent_id = e.parent_id, position = $3
+       FROM org_unit_versions e
+      WHERE e.unit_id = $1 AND e.valid_from = $2 AND v.unit_id = $1 AND v.valid_from > $2 AND v.parent_id IS DISTINCT FROM e.parent_id
+     RETURNING v.unit_id`,
+    [unitId, date, pos],
+  );
+  return moved.length > 0 ? [unitId] : [];
 }
 
 /** Splits the unit's versions at `date` and applies `set` to every version from `date` on. */

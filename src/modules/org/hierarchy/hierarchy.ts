@@ -23,11 +23,19 @@ export class Hierarchy {
   /** The units this reading of the hierarchy has looked at: what a command locks so they hold still. */
   readonly unitsRead = new Set<string>();
 
-  constructor(private readonly reading: StreamReading) {}
+  /**
+   * `walk`: read units as a scope check walks them, from the units kept from earlier checks
+   * where they are (checked against the store before the command takes effect).
+   */
+  constructor(
+    private readonly reading: StreamReading,
+    private readonly options: { readonly walk?: boolean } = {},
+  ) {}
 
   async unit(unitId: string): Promise<OrgUnitState> {
     this.unitsRead.add(unitId);
-    const events = await this.reading.read(orgUnitStream(unitId));
+    const stream = orgUnitStream(unitId);
+    const events = await (this.options.walk ? this.reading.walk(stream) : this.reading.read(stream));
     let state = this.units.get(events);
     if (!state) {
       state = initialOrgUnitState();
@@ -50,23 +58,26 @@ export class Hierarchy {
 
   /**
    * The unit and its ancestors on `date`, nearest first, up to `stopAt` (included) when it is
-   * reached. The unit keeps its own place even once merged; an ancestor merged by `date`
-   * hands its place to the unit it merged into (its children are that unit's from then on).
+   * reached. The unit keeps its own place even once merged. An ancestor merged by `date` hands
+   * its place to the unit it merged into, for a child that was still there on the day of the
+   * merger: a child that had ended (been terminated or merged) by then stays where it was, as
+   * the organisation view keeps it.
    */
   async chainOn(unitId: string, date: string, stopAt: string | null = null): Promise<string[]> {
     const chain = [unitId];
     if (unitId === stopAt) return chain;
-    const first = await this.unit(unitId);
-    let id = first.exists ? (parentOn(first, date) ?? null) : null;
+    let child = await this.unit(unitId);
+    let id = child.exists ? (parentOn(child, date) ?? null) : null;
     for (let hops = 0; id !== null && hops < MAX_DEPTH * 2; hops++) {
-      if (id === stopAt) return [...chain, id];
       const unit = await this.unit(id);
-      if (unit.exists && unit.end?.kind === 'merged' && unit.end.on <= date && unit.end.intoUnitId) {
+      if (unit.exists && unit.end?.kind === 'merged' && unit.end.on <= date && unit.end.intoUnitId && !endedBy(child, unit.end.on)) {
         id = unit.end.intoUnitId;
         continue;
       }
       if (chain.includes(id)) break;
       chain.push(id);
+      if (id === stopAt) return chain;
+      child = unit;
       id = unit.exists ? (parentOn(unit, date) ?? null) : null;
     }
     return chain;
@@ -136,6 +147,9 @@ export class Hierarchy {
     };
   }
 }
+
+/** Whether the unit had ended (been terminated or merged) on or before `date`. */
+const endedBy = (unit: OrgUnitState, date: string): boolean => unit.exists && unit.end !== null && unit.end.on <= date;
 
 export function dayBefore(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);

@@ -23,7 +23,7 @@ export class OrgAccess extends CommandAccess {
     if (scope === null) {
       return { walked: [], refusal: new AccessDeniedError('auth.out_of_scope', `a ${actor.role} without a unit has no scope to act in`) };
     }
-    const hierarchy = new Hierarchy(reading);
+    const hierarchy = new Hierarchy(reading, { walk: true });
     const walked = hierarchy.unitsRead;
     const checked = new Set<string>();
     for (const ref of references) {
