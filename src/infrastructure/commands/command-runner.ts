@@ -7,6 +7,9 @@ import { type AccessReference, CommandAccess, memberLockKey, type ScopeCheck } f
 import { type CommandContext, type CommandResult, ConcurrencyConflictError, PreconditionFailedError } from './command-context.js';
 import { deterministicUuid } from './deterministic-id.js';
 import { IdempotencyConflictError } from './idempotency.js';
+import { NotFound, RuleViolation } from '../../shared/domain-errors.js';
+import { AccessDeniedError } from '../auth/auth.errors.js';
+import { StreamCache } from './stream-cache.js';
 import type { StreamReading } from './stream-reading.js';
 import { StreamReading as Reading } from './stream-reading.js';
 import { UNIT_LOCK_CLASS, UNIT_LOCK_TIMEOUT_MS, type UnitLocks, UnitsBusyError } from './unit-locks.js';
@@ -36,6 +39,9 @@ export interface CommandPlan<S, E extends DomainEvent> {
 
 const UNCHECKED: ScopeCheck = { walked: [], refusal: null };
 
+/** What a command answers a caller with when the rules or the scope say no (not a failure to retry). */
+const isRefusal = (error: unknown): boolean => error instanceof RuleViolation || error instanceof NotFound || error instanceof AccessDeniedError;
+
 /** What a command holds alone: the units it moves, and the members it acts on. */
 const exclusiveLocks = (scope: readonly AccessReference[], locks: CommandLocks): string[] => [
   ...locks.exclusive,
@@ -49,6 +55,8 @@ const exclusiveLocks = (scope: readonly AccessReference[], locks: CommandLocks):
  * on a concurrent change start over (bounded) unless If-Match pinned the revision.
  */
 export class CommandRunner {
+  private readonly cache = new StreamCache();
+
   constructor(
     private readonly store: EventStore,
     private readonly access: CommandAccess,
@@ -57,13 +65,32 @@ export class CommandRunner {
   ) {}
 
   async run<S, E extends DomainEvent>(plan: CommandPlan<S, E>, context: CommandContext): Promise<CommandResult> {
+    let cached = true;
+    // After a guarded append found what it read moved, the command holds its locks instead:
+    // a stream that keeps changing (a unit renamed again and again) cannot wear out its retries.
+    let guardedAppend = this.store.supportsGuardedAppend;
     for (let attempt = 0; ; attempt++) {
-      const reading = new Reading(this.store);
+      const reading = new Reading(this.store, cached ? this.cache : null, new Set([plan.stream]));
       const prefetch = [plan.stream, ...(plan.prefetch ?? [])];
-      const outcome = this.store.supportsGuardedAppend
-        ? await this.runGuarded(plan, context, reading, prefetch)
-        : await this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
-      if (outcome !== null) return outcome;
+      let outcome: CommandResult | null;
+      try {
+        outcome = guardedAppend
+          ? await this.runGuarded(plan, context, reading, prefetch)
+          : await this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
+        if (outcome === null) guardedAppend = false;
+      } catch (error) {
+        // A refusal decided on kept streams is confirmed on fresh reads before it is given.
+        if (reading.usedCache && isRefusal(error)) {
+          cached = false;
+          attempt--;
+          continue;
+        }
+        throw error;
+      }
+      if (outcome !== null) {
+        this.cache.forget([plan.stream]);
+        return outcome;
+      }
       if (attempt >= this.retries) throw new ConcurrencyConflictError(plan.stream);
     }
   }
@@ -120,7 +147,10 @@ export class CommandRunner {
       return { id: plan.id, ...(await this.store.appendGuarded(plan.stream, events, revision ?? 'no_stream', guard)) };
     } catch (error) {
       if (error instanceof AppendLocksBusyError) throw new UnitsBusyError();
-      if (error instanceof ReadStreamsMovedError) return null;
+      if (error instanceof ReadStreamsMovedError) {
+        this.cache.forget(error.streams);
+        return null;
+      }
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       if (context.ifMatch !== null) throw new PreconditionFailedError(plan.stream, context.ifMatch, null);
       return null;

@@ -413,6 +413,9 @@ function translateError(error: unknown, appends: readonly StreamAppend[]): Error
   return new EventStoreUnavailableError(`the PostgreSQL event store failed: ${error.message}`, { cause: error });
 }
 
+/** The shortest time between two reads of a subscription that has caught up with the log. */
+const GATHER_MS = 10;
+
 /** Catch-up then live: reads in batches, then waits for a notification or the poll interval. */
 class PostgresLogSubscription implements LogSubscription {
   private closed = false;
@@ -433,6 +436,7 @@ class PostgresLogSubscription implements LogSubscription {
     let quickRetry = false;
     while (!this.closed) {
       const generation = this.notifier.generation;
+      const readAt = Date.now();
       const { events, scannedTo } = await this.store.readBatch({ after, maxCount: batchSize, filter: this.options.filter });
       if (this.closed) return;
       const moved = scannedTo >= 0n && (after === null || scannedTo > this.store.positionOfCursor(after));
@@ -440,16 +444,22 @@ class PostgresLogSubscription implements LogSubscription {
         after = scannedTo.toString();
         quickRetry = false;
         yield { events, checkpoint: after };
-        if (events.length > 0) continue;
+        // A full batch: more is waiting, read on at once.
+        if (events.length === batchSize) continue;
       }
-      // A notification with nothing readable means an older transaction is still in
-      // flight below the new event: look again soon rather than at the next poll.
-      const woken = await this.notifier.waitForChange(
-        generation,
-        quickRetry ? Math.min(25, this.pollIntervalMs) : this.pollIntervalMs,
-        (wake) => (this.wakeWaiting = wake),
-      );
-      quickRetry = woken;
+      if (events.length === 0) {
+        // A notification with nothing readable means an older transaction is still in
+        // flight below the new event: look again soon rather than at the next poll.
+        quickRetry = await this.notifier.waitForChange(
+          generation,
+          quickRetry ? Math.min(25, this.pollIntervalMs) : this.pollIntervalMs,
+          (wake) => (this.wakeWaiting = wake),
+        );
+      }
+      // Caught up: under a steady flow of appends, gather them a moment rather than reading
+      // (and checkpointing) after every one of them.
+      const gather = readAt + GATHER_MS - Date.now();
+      if (gather > 0 && !this.closed) await new Promise((resolve) => setTimeout(resolve, gather));
     }
   }
 

@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { CommandContext, CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { newId } from '../../../infrastructure/commands/new-id.js';
 import type { BatchCommandResult } from '../../../infrastructure/http/command-response.interceptor.js';
-import { BatchCommandAnswer, CommandRoute } from '../../../infrastructure/http/command-route.js';
+import { CommandRoute } from '../../../infrastructure/http/command-route.js';
 import { CommandCtx } from '../../../infrastructure/http/request-context.js';
 import { IdParam } from '../../../infrastructure/http/validators.js';
 import type { MemberCommand } from './member.decider.js';
@@ -21,7 +21,7 @@ export class MemberController {
     return this.send({ type: 'EnrolMember', ...body, memberId: newId(body.memberId, 'member', context) }, context);
   }
 
-  @CommandRoute('import', { status: 201, summary: 'Enrol up to 10,000 members at once, all or nothing', answer: BatchCommandAnswer })
+  @CommandRoute('import', { status: 201, summary: 'Enrol up to 10,000 members at once, all or nothing', batch: true })
   import(@Body() body: ImportMembersRequest, @CommandCtx() context: CommandContext): Promise<BatchCommandResult> {
     const members = body.members.map((m, index) => ({ type: 'EnrolMember' as const, ...m, memberId: newId(m.memberId, 'member', context, index) }));
     return this.commandBus.execute(new ImportMembersMessage(members, context));
