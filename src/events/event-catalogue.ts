@@ -19,6 +19,7 @@ export const EVENT_CATALOGUE = Object.fromEntries(DEFINITIONS.map((d) => [d.type
 };
 
 const BY_TYPE: ReadonlyMap<string, AnyEventDefinition> = new Map(DEFINITIONS.map((d) => [d.type, d as AnyEventDefinition]));
+if (BY_TYPE.size !== DEFINITIONS.length) throw new Error('two event definitions share one stored type string');
 const definitionOf = (type: string): AnyEventDefinition | undefined => BY_TYPE.get(type);
 
 export const isDomainEventType = (type: string): type is DomainEventType => definitionOf(type) !== undefined;

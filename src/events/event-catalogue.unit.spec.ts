@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { defineEvent } from './event-definition.js';
+import { MEMBER_EVENTS } from './org/member-events.js';
+import { ORG_UNIT_EVENTS } from './org/org-unit-events.js';
 import { assertWellFormed, EVENT_CATALOGUE, MalformedEventError, occurredOn, UnreadableEventError, upcast } from './event-catalogue.js';
 
 const UNIT = '3f1c7a52-8d4e-4b7a-9c1e-2a5b6c7d8e9f';
@@ -12,6 +14,12 @@ describe('the event catalogue', () => {
       expect(Number.isInteger(definition.schemaVersion) && definition.schemaVersion >= 1).toBe(true);
       expect(definition.upcasters).toHaveLength(definition.schemaVersion - 1);
     }
+  });
+
+  it('names each type once: no definition shadows another', () => {
+    const definitions = [...ORG_UNIT_EVENTS, ...MEMBER_EVENTS];
+    expect(new Set(definitions.map((d) => d.type)).size).toBe(definitions.length);
+    expect(Object.keys(EVENT_CATALOGUE).sort()).toEqual(definitions.map((d) => d.type).sort());
   });
 
   it('refuses at compile time a definition missing its business date, schema or upcasters', () => {

@@ -39,7 +39,7 @@ export class ProjectionsController {
   @Get()
   @ApiOperation({ summary: 'The projections: position, lag, runner and last error (administrators without a unit)' })
   @ApiOkResponse({ type: ProjectionsAnswer })
-  @ProblemResponses(401, 403, 503)
+  @ProblemResponses(401, 403, 429, 503)
   async list(): Promise<{ items: ProjectionStatus[] }> {
     return { items: await this.projections.status() };
   }
@@ -50,7 +50,7 @@ export class ProjectionsController {
   @ApiOperation({ summary: 'Rebuild a projection from the start of the log, while the service runs (administrators without a unit)' })
   @ApiParam({ name: 'name', type: String, description: 'The name of a projection, as listed', example: 'org-structure' })
   @ApiAcceptedResponse({ type: RebuildAnswer, description: 'Requested: whichever instance runs the projection rebuilds it' })
-  @ProblemResponses(401, 403, 404, 503)
+  @ProblemResponses(401, 403, 404, 429, 503)
   async rebuild(@Param('name') name: string): Promise<{ name: string; rebuildRequested: true }> {
     await this.projections.requestRebuild(name);
     return { name, rebuildRequested: true };

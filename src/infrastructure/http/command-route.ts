@@ -44,13 +44,17 @@ const PROBLEMS: Record<number, string> = {
   404: 'No such thing',
   409: 'Concurrent change, or an Idempotency-Key reused with another request',
   412: 'If-Match names a revision the stream is no longer at',
+  413: 'The request body is larger than the route allows',
+  415: 'The request body is not application/json',
   422: 'Well-formed, but not allowed by the rules',
+  429: 'Too many failed authentications from this client; see Retry-After',
   503: 'The database or the event store is unavailable, the units are busy, or the views did not reach minPosition in time; retry',
 };
 
 /** The headers that come with a problem (ProblemDetailsFilter). */
 const PROBLEM_HEADERS: Record<number, Record<string, { description: string; schema: { type: 'string' | 'integer' } }>> = {
   401: { 'WWW-Authenticate': { description: 'Bearer realm="union-study-ledger", with error="invalid_token" when a token was shown', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'Seconds until one more failure is within the limit', schema: { type: 'integer' } } },
   503: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
 };
 
@@ -90,8 +94,15 @@ export const IdPathParams = (path: string): MethodDecorator =>
  */
 export function CommandRoute(
   path: string,
-  options: { readonly status: 200 | 201; readonly summary: string; readonly answer?: new () => object },
+  options: { readonly status: 200 | 201; readonly summary: string; readonly batch?: boolean },
 ): MethodDecorator {
+  // A command on many streams (an import) has no single revision: no ETag, no If-Match.
+  const single = !options.batch;
+  const headers = {
+    ...(single ? { ETag: { description: 'The stream revision after the command ("3"), for If-Match', schema: { type: 'string' } } } : {}),
+    'Idempotent-Replayed': { description: '"true" when this is the first answer to the same Idempotency-Key and request', schema: { type: 'string' } },
+    'X-Correlation-Id': { description: 'The request’s correlation id (given or generated), recorded in the events', schema: { type: 'string' } },
+  };
   return applyDecorators(
     Access.write(),
     Post(path),
@@ -101,8 +112,8 @@ export function CommandRoute(
     ApiBearerAuth(),
     IdPathParams(path),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same request answers the first answer and appends nothing' }),
-    ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' }),
-    ApiResponse({ status: options.status, type: options.answer ?? CommandAnswer, description: options.status === 201 ? 'Created' : 'Done' }),
-    ProblemResponses(400, 401, 403, 404, 409, 412, 422, 503),
+    ...(single ? [ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' })] : []),
+    ApiResponse({ status: options.status, type: single ? CommandAnswer : BatchCommandAnswer, description: options.status === 201 ? 'Created' : 'Done', headers }),
+    ProblemResponses(400, 401, 403, 404, 409, ...(single ? [412] : []), 413, 415, 422, 429, 503),
   );
 }

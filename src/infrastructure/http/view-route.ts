@@ -17,6 +17,6 @@ export function ViewRoute(path: string, options: { readonly summary: string; rea
     ApiBearerAuth(),
     IdPathParams(path),
     ApiOkResponse({ type: options.answer, description: 'The view, with the log position it reflects' }),
-    ProblemResponses(400, 401, 403, 404, 503),
+    ProblemResponses(400, 401, 403, 404, 429, 503),
   );
 }

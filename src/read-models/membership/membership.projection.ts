@@ -1,14 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import type { Projection } from '../../infrastructure/projections/projection.js';
-import type { MemberEnrolled, MemberEvent } from '../../events/org/member-events.js';
+import type { EventOfType } from '../../events/event-catalogue.js';
+import type { MemberEnrolled } from '../../events/org/member-events.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
-import type { OrgUnitMerged, OrgUnitTerminated } from '../../events/org/org-unit-events.js';
 import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
 import { splitAt } from '../org-structure/org-structure.projection.js';
 
 export const MEMBERSHIP_PROJECTION = 'membership';
 
-type MembershipEvent = MemberEvent | OrgUnitMerged | OrgUnitTerminated;
+/** The events the view is made of; their payload types follow from these strings. */
+const HANDLES = ['MemberEnrolled', 'MemberTransferred', 'MemberLeft', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
+type MembershipEvent = EventOfType<(typeof HANDLES)[number]>;
 
 interface UnitEnd {
   readonly endedOn: string;
@@ -33,7 +35,7 @@ const MAX_HOPS = 32;
  */
 export class MembershipProjection implements Projection<MembershipEvent['type']> {
   readonly name = MEMBERSHIP_PROJECTION;
-  readonly handles = ['MemberEnrolled', 'MemberTransferred', 'MemberLeft', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
+  readonly handles = HANDLES;
 
   async apply(events: readonly StoredDomainEvent<MembershipEvent>[], manager: EntityManager): Promise<void> {
     const fresh = await unappliedEvents(manager, this.name, events);
