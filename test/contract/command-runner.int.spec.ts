@@ -21,6 +21,7 @@ import {
   type OrgUnitState,
 } from '../../src/modules/org/org-unit/org-unit.decider.js';
 import { OrgUnitCommandHandler, OrgUnitCommandMessage } from '../../src/modules/org/org-unit/org-unit.handler.js';
+import { RuleViolation } from '../../src/shared/domain-errors.js';
 import { OrgUnitDependents } from '../../src/shared/org-unit-dependents.port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -303,6 +304,34 @@ describe('command runner', () => {
       expect(seen).toEqual([]);
       expect(await store.readStream(orgUnitStream(unitId))).toHaveLength(1);
     }
+  });
+
+  it('confirms on fresh reads a refusal decided on a unit kept from an earlier scope check', async () => {
+    const [province, district, school] = [randomUUID(), randomUUID(), randomUUID()];
+    const unit = (unitId: string, kind: OrgUnitKind, level: string, parentId: string | null): DomainEvent =>
+      ({ type: 'OrgUnitEstablished', data: { unitId, code: unitId.slice(0, 8), name: kind, kind, level, parentId, establishedOn: '2000-01-01' } }) as DomainEvent;
+    await store.appendToStream(orgUnitStream(province), [stored(unit(province, 'provincial_federation', 'provincial', null))], 'no_stream');
+    await store.appendToStream(orgUnitStream(district), [stored(unit(district, 'district_federation', 'district', province))], 'no_stream');
+    await store.appendToStream(orgUnitStream(school), [stored(unit(school, 'grassroots_union', 'grassroots', district))], 'no_stream');
+    const officer = context({ actor: { id: 'officer-p', role: 'officer', scopeUnitId: province } });
+    const kept = runner();
+    // The district's stream as each decision saw it: a rule that refuses on a district not renamed yet.
+    const seenRevisions: number[] = [];
+    const plan = (name: string): CommandPlan<Names, DomainEvent> => ({
+      ...emitting(school, [], () => []),
+      scope: [{ unitId: school, on: '2024-01-01', field: 'id' }],
+      decide: async (_state, reading) => {
+        const events = await reading.read(orgUnitStream(district));
+        seenRevisions.push(events.length);
+        if (name === 'second' && events.length < 2) throw new RuleViolation('test.district_not_renamed', 'the district must be renamed first');
+        return [renamed(school, name)];
+      },
+    });
+    await kept.run(plan('first'), officer);
+    // Another instance renames the district: this runner's kept walk does not know.
+    await store.appendToStream(orgUnitStream(district), [stored(renamed(district, 'Huyện mới'))], 0n);
+    await expect(kept.run(plan('second'), officer)).resolves.toMatchObject({ id: school });
+    expect(seenRevisions).toEqual([1, 1, 2]);
   });
 
   describe('an OrgUnitEstablished stored at schema version 1 (without a level)', () => {
