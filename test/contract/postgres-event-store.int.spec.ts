@@ -249,7 +249,7 @@ describe('PostgreSQL event store: guarded appends', () => {
   let store: PostgresEventStore;
   let holder: pg.Client;
   const LOCKS = 0x4f55;
-  const guard = (unchanged: Map<string, bigint | null>, sharedLocks: string[] = [], lockTimeoutMs = 2000) => ({ lockClass: LOCKS, sharedLocks, lockTimeoutMs, unchanged });
+  const guard = (unchanged: Map<string, bigint | null>, sharedLocks: string[] = []) => ({ lockClass: LOCKS, sharedLocks, unchanged });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -288,32 +288,36 @@ describe('PostgreSQL event store: guarded appends', () => {
     await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map()))).rejects.toBeInstanceOf(WrongExpectedRevisionError);
   });
 
-  it('waits for a unit held alone by a command that moves it, then sees what that command wrote', async () => {
-    const unit = randomUUID();
-    const [read, target] = [0, 1].map(() => `guard-${randomUUID()}`) as [string, string];
-    await store.appendToStream(read, [event('Read', {})], 'no_stream');
-    await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCKS, unit]);
-    const attempt = store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map([[read, 0n]]), [unit], 5000)).then(
-      () => 'appended',
-      (error: Error) => error.name,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // The holder moves the stream the waiting append was decided on, then lets go.
-    await store.appendToStream(read, [event('Moved', {})], 0n);
-    await holder.query('SELECT pg_advisory_unlock_all()');
-    expect(await attempt).toBe('ReadStreamsMovedError');
-    expect(await store.readStream(target)).toEqual([]);
-  });
-
-  it('gives up waiting for its locks after the lock timeout, appending nothing', async () => {
-    const unit = randomUUID();
+  it('refuses at once, appending nothing, while a unit it holds shared is held alone by a command moving it', async () => {
+    const [unit, other] = [randomUUID(), randomUUID()];
     const target = `guard-${randomUUID()}`;
     await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCKS, unit]);
     try {
-      await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map(), [unit], 200))).rejects.toBeInstanceOf(AppendLocksBusyError);
+      const started = Date.now();
+      await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map(), [other, unit]))).rejects.toBeInstanceOf(AppendLocksBusyError);
+      expect(Date.now() - started).toBeLessThan(1000);
+      // A unit held shared by another is no obstacle.
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      await holder.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [LOCKS, unit]);
+      expect(await store.readStream(target)).toEqual([]);
+      await expect(store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map(), [unit]))).resolves.toMatchObject({ streamRevision: 0n });
     } finally {
       await holder.query('SELECT pg_advisory_unlock_all()');
     }
-    expect(await store.readStream(target)).toEqual([]);
+  });
+
+  it('releases its shared locks when it commits', async () => {
+    const unit = randomUUID();
+    const target = `guard-${randomUUID()}`;
+    const probe = new pg.Client({ connectionString: db.url });
+    await probe.connect();
+    try {
+      await store.appendGuarded(target, [event('Done', {})], 'no_stream', guard(new Map(), [unit]));
+      // Committed: the lock is free again for a mover.
+      const { rows } = await probe.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [LOCKS, unit]);
+      expect(rows[0]!.got).toBe(true);
+    } finally {
+      await probe.end();
+    }
   });
 });

@@ -69,3 +69,48 @@ describe('commands amid renames of the units they read', () => {
     }
   });
 });
+
+/**
+ * Commands waiting for a unit that another command holds alone wait on the lock connections,
+ * never on the event store's: the holder can still append, and nobody times out.
+ */
+describe('commands waiting for a unit being terminated', () => {
+  let app: TestApp;
+  useTestApp((started) => (app = started));
+
+  it('lets the termination finish at once, and every waiting enrolment through, however many wait', async () => {
+    const province = (await establish(app, { name: 'LĐLĐ tỉnh Bắc Kạn', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const unit = (await establish(app, { name: 'CĐCS Trường B', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
+    const store = app.service.app.get(EventStore);
+    const original = store.appendToStream.bind(store);
+    let reached!: () => void;
+    const atAppend = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    store.appendToStream = async (stream, events, expected) => {
+      if (events.some((e) => e.type === 'OrgUnitTerminated')) {
+        reached();
+        await gate;
+      }
+      return original(stream, events, expected);
+    };
+    try {
+      // The termination holds the unit alone and is about to append...
+      const terminated = api(app).post(`/org-units/${unit}/terminate`).send({ effectiveOn: '2025-06-01', reason: 'giải thể' }).then((res) => res);
+      await atAppend;
+      // ...while more enrolments than the store has connections wait for the unit.
+      const enrolments = Array.from({ length: 16 }, (_, i) =>
+        api(app).post('/members').send({ unitId: unit, fullName: `Đoàn viên ${i}`, memberCode: `B-${i}`, joinedOn: '2024-03-01' }).then((res) => res.status),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const opened = Date.now();
+      open();
+      expect((await terminated).status).toBe(200);
+      expect(Date.now() - opened).toBeLessThan(2000);
+      expect(await Promise.all(enrolments)).toEqual(Array.from({ length: 16 }, () => 201));
+    } finally {
+      store.appendToStream = original;
+    }
+  });
+});
+

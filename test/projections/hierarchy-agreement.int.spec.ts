@@ -206,7 +206,8 @@ describe('the hierarchy on a date, written and read', () => {
         }
         await expectAgreement(units.map((u) => u.id));
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
+      // A fixed seed keeps CI repeatable; PROPERTY_SEED and PROPERTY_RUNS explore further.
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60), seed: Number(process.env.PROPERTY_SEED ?? 20261128) },
     );
     for (const type of ['EstablishOrgUnit', 'TransferOrgUnit', 'MergeOrgUnit', 'TerminateOrgUnit']) expect([type, accepted.get(type) ?? 0]).not.toEqual([type, 0]);
     expect(accepted.get('MergeOrgUnit')! + accepted.get('TransferOrgUnit')!).toBeGreaterThan(12);

@@ -12,7 +12,7 @@ import { AccessDeniedError } from '../auth/auth.errors.js';
 import { StreamCache } from './stream-cache.js';
 import type { StreamReading } from './stream-reading.js';
 import { StreamReading as Reading } from './stream-reading.js';
-import { UNIT_LOCK_CLASS, UNIT_LOCK_TIMEOUT_MS, type UnitLocks, UnitsBusyError } from './unit-locks.js';
+import { UNIT_LOCK_CLASS, type UnitLocks } from './unit-locks.js';
 
 /** The locks a command holds from its scope check to its append. */
 export interface CommandLocks {
@@ -66,11 +66,14 @@ export class CommandRunner {
 
   async run<S, E extends DomainEvent>(plan: CommandPlan<S, E>, context: CommandContext): Promise<CommandResult> {
     let cached = true;
-    // After a guarded append found what it read moved, the command holds its locks instead:
-    // a stream that keeps changing (a unit renamed again and again) cannot wear out its retries.
+    // After a guarded append found what it read moved, or a unit it read held by a command
+    // moving it, the command holds its locks instead: a stream that keeps changing (a unit
+    // renamed again and again) cannot wear out its retries, and waiting for a unit happens on
+    // the lock connections, never holding one of the store's.
     let guardedAppend = this.store.supportsGuardedAppend;
     for (let attempt = 0; ; attempt++) {
-      const reading = new Reading(this.store, cached ? this.cache : null, new Set([plan.stream]));
+      // Kept units are used by guarded appends only, which check everything they read.
+      const reading = new Reading(this.store, guardedAppend && cached ? this.cache : null, new Set([plan.stream]));
       const prefetch = [plan.stream, ...(plan.prefetch ?? [])];
       let outcome: CommandResult | null;
       try {
@@ -113,7 +116,9 @@ export class CommandRunner {
     const check = unrestricted ? UNCHECKED : await this.access.check(context.actor, plan.scope, reading);
     const locks = await plan.locks(reading);
     if (check.refusal !== null || exclusiveLocks(plan.scope, locks).length > 0) {
-      return this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
+      // Under its locks a command reads afresh what it reads: nothing kept.
+      const fresh = new Reading(this.store, null, new Set([plan.stream]));
+      return this.guarded(context, plan.scope, fresh, prefetch, plan.locks, () => this.decideAndAppend(plan, context, fresh, null));
     }
     return this.decideAndAppend(plan, context, reading, [...check.walked, ...locks.shared]);
   }
@@ -143,10 +148,12 @@ export class CommandRunner {
       const unchanged = await reading.revisions();
       // The command's own stream is checked by its expected revision.
       unchanged.delete(plan.stream);
-      const guard = { lockClass: UNIT_LOCK_CLASS, sharedLocks, lockTimeoutMs: UNIT_LOCK_TIMEOUT_MS, unchanged };
+      const guard = { lockClass: UNIT_LOCK_CLASS, sharedLocks, unchanged };
       return { id: plan.id, ...(await this.store.appendGuarded(plan.stream, events, revision ?? 'no_stream', guard)) };
     } catch (error) {
-      if (error instanceof AppendLocksBusyError) throw new UnitsBusyError();
+      // A unit it read is held by a command moving it: decide again under the locks, waiting
+      // for them on a connection of their own (not one of the store's).
+      if (error instanceof AppendLocksBusyError) return null;
       if (error instanceof ReadStreamsMovedError) {
         this.cache.forget(error.streams);
         return null;

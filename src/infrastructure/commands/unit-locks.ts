@@ -2,10 +2,9 @@ import pg from 'pg';
 
 /** Advisory lock class ('OU') of commands whose rules span several org units. */
 export const UNIT_LOCK_CLASS = 0x4f55;
-/** The longest a command waits for the units it needs. */
-export const UNIT_LOCK_TIMEOUT_MS = 5000;
 const LOCK_CLASS = UNIT_LOCK_CLASS;
-const LOCK_TIMEOUT_MS = UNIT_LOCK_TIMEOUT_MS;
+/** The longest a command waits for the units it needs. */
+const LOCK_TIMEOUT_MS = 5000;
 /** SQLSTATE of a lock wait that ran past lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
 

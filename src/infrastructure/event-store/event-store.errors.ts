@@ -62,12 +62,12 @@ export class ReadStreamsMovedError extends Error {
   }
 }
 
-/** A guarded append waited longer than its lock timeout for the locks it needs; nothing was written. */
+/** A lock a guarded append needs is held alone by another; nothing was written (it does not wait). */
 export class AppendLocksBusyError extends Error {
   readonly code = 'event_store.locks_busy';
 
   constructor() {
-    super('the locks this append needs are held by others past its lock timeout');
+    super('a lock this append needs is held alone by another command');
     this.name = 'AppendLocksBusyError';
   }
 }

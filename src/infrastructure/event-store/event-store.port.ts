@@ -119,7 +119,6 @@ export interface LogSubscription extends AsyncIterable<SubscriptionBatch> {
 export interface AppendGuard {
   readonly lockClass: number;
   readonly sharedLocks: readonly string[];
-  readonly lockTimeoutMs: number;
   readonly unchanged: ReadonlyMap<string, bigint | null>;
 }
 
@@ -133,7 +132,8 @@ export abstract class EventStore {
   /**
    * Appends to one stream at the expected revision, holding the guard's shared locks for the
    * append's transaction and only if every stream of `guard.unchanged` is still at its revision
-   * (else ReadStreamsMovedError). One round trip. A store without it (`supportsGuardedAppend`
+   * (else ReadStreamsMovedError). One round trip; it never waits for a lock (a lock held alone
+   * by another: AppendLocksBusyError). A store without it (`supportsGuardedAppend`
    * false) refuses with EventStoreCapabilityError.
    */
   abstract appendGuarded(stream: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision, guard: AppendGuard): Promise<AppendResult>;

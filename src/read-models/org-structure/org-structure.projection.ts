@@ -79,15 +79,25 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
 }
 
 /**
- * A unit that ends on `date` stays under the parent it had that day: a merger of that parent
- * recorded earlier but dated later had moved it along with the children still there, which
- * it no longer was (as if the end had been recorded first). Answers the unit when it moved back.
+ * A unit that ends on `date` stays under the parent it had until then: a merger of that
+ * parent dated on or after the end, recorded earlier, had moved it along with the children
+ * still there, which it no longer was (as if the end had been recorded first). The parent is
+ * the one of the version before the end (or of the version from the end, for a merger dated
+ * later). Answers the unit when it moved back.
  */
 async function keepPlaceFromEnd(m: EntityManager, unitId: string, date: string, pos: string): Promise<string[]> {
   const [moved]: [{ unit_id: string }[], number] = await m.query(
-    `UPDATE org_unit_versions v SET parent_id = e.parent_id, position = $3
-       FROM org_unit_versions e
-      WHERE e.unit_id = $1 AND e.valid_from = $2 AND v.unit_id = $1 AND v.valid_from > $2 AND v.parent_id IS DISTINCT FROM e.parent_id
+    `WITH before AS (
+       SELECT b.parent_id FROM org_unit_versions b
+        WHERE b.unit_id = $1 AND b.valid_from <= $2 AND (b.valid_to IS NULL OR b.valid_to >= $2)
+        ORDER BY b.valid_from LIMIT 1),
+     merger AS (
+       SELECT pm.unit_id AS parent_id, pm.merged_into, min(pm.valid_from) AS merged_on
+         FROM org_unit_versions pm JOIN before ON pm.unit_id = before.parent_id
+        WHERE pm.status = 'merged' GROUP BY pm.unit_id, pm.merged_into)
+     UPDATE org_unit_versions v SET parent_id = merger.parent_id, position = $3
+       FROM merger
+      WHERE merger.merged_on >= $2 AND v.unit_id = $1 AND v.valid_from >= $2 AND v.parent_id = merger.merged_into
      RETURNING v.unit_id`,
     [unitId, date, pos],
   );

@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * goes through only if every stream the command read is still at the revision it read. A
  * command whose rule read other streams thus appends in one round trip, as if it had held
  * them still from its first read: a reading that moved is refused with EV410 (the streams
- * in DETAIL), and the command decides again.
+ * in DETAIL), and the command decides again. It never waits for a lock: a unit held alone by
+ * a command moving it is refused at once with EV423, so that no store connection waits on it.
  */
 export class GuardedAppend1732500000600 implements MigrationInterface {
   name = 'GuardedAppend1732500000600';
@@ -14,7 +15,7 @@ export class GuardedAppend1732500000600 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE FUNCTION es_append_guarded(
-        p_lock_class integer, p_lock_ids text[], p_lock_timeout_ms integer,
+        p_lock_class integer, p_lock_ids text[],
         p_read_streams text[], p_read_revisions bigint[],
         p_stream text, p_expected text,
         p_ids uuid[], p_types text[], p_versions integer[],
@@ -25,11 +26,11 @@ export class GuardedAppend1732500000600 implements MigrationInterface {
       DECLARE
         v_moved text;
       BEGIN
-        PERFORM set_config('lock_timeout', p_lock_timeout_ms || 'ms', true);
-        -- In key order, as every holder of these locks takes them: no deadlock.
-        PERFORM pg_advisory_xact_lock_shared(p_lock_class, k.key)
-          FROM (SELECT DISTINCT hashtext(t.id) AS key FROM unnest(p_lock_ids) AS t(id) ORDER BY 1) k;
-        -- A statement of its own: its snapshot sees whatever committed while the locks were awaited.
+        IF EXISTS (SELECT 1 FROM (SELECT DISTINCT hashtext(t.id) AS key FROM unnest(p_lock_ids) AS t(id)) k
+                    WHERE NOT pg_try_advisory_xact_lock_shared(p_lock_class, k.key)) THEN
+          RAISE EXCEPTION 'a unit read by the command is held by a command moving it' USING ERRCODE = 'EV423';
+        END IF;
+        -- A statement of its own: its snapshot sees whatever committed before the locks were taken.
         SELECT string_agg(r.stream, ',' ORDER BY r.stream) INTO v_moved
           FROM unnest(p_read_streams, p_read_revisions) AS r(stream, revision)
           LEFT JOIN es_streams s ON s.stream = r.stream

@@ -56,8 +56,6 @@ const APPENDED_CHANNEL = 'es_appended';
 /** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_APPEND_ATTEMPTS = 10;
-/** SQLSTATE of a lock wait that ran past lock_timeout. */
-const LOCK_NOT_AVAILABLE = '55P03';
 /** Advisory lock class ('ES') under which multi-stream appends take their streams. */
 const STREAM_LOCK_CLASS = 0x4553;
 
@@ -104,7 +102,6 @@ export class PostgresEventStore extends EventStore {
     const params = [
       guard.lockClass,
       [...new Set(guard.sharedLocks)],
-      guard.lockTimeoutMs,
       read.map(([name]) => name),
       read.map(([, revision]) => (revision === null ? null : revision.toString())),
       stream,
@@ -115,7 +112,7 @@ export class PostgresEventStore extends EventStore {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.pool.query<AppendRow>(
-          'SELECT last_revision, last_position FROM es_append_guarded($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+          'SELECT last_revision, last_position FROM es_append_guarded($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
           params,
         );
         this.announce();
@@ -408,7 +405,7 @@ function translateError(error: unknown, appends: readonly StreamAppend[]): Error
     return new DuplicateEventIdError(id);
   }
   if (error.code === 'EV410') return new ReadStreamsMovedError((error.detail ?? '').split(',').filter(Boolean));
-  if (error.code === LOCK_NOT_AVAILABLE) return new AppendLocksBusyError();
+  if (error.code === 'EV423') return new AppendLocksBusyError();
   if (error.code === 'EV400' || error.code === '22P02') return new EventStoreUsageError(error.message);
   return new EventStoreUnavailableError(`the PostgreSQL event store failed: ${error.message}`, { cause: error });
 }

@@ -59,9 +59,9 @@ export class Hierarchy {
   /**
    * The unit and its ancestors on `date`, nearest first, up to `stopAt` (included) when it is
    * reached. The unit keeps its own place even once merged. An ancestor merged by `date` hands
-   * its place to the unit it merged into, for a child that was still there on the day of the
-   * merger: a child that had ended (been terminated or merged) by then stays where it was, as
-   * the organisation view keeps it.
+   * its place to the unit it merged into, for a child still there on some day from the merger
+   * on: a child that had ended (been terminated or merged) by then, or never had an active
+   * day, stays where it was, as the organisation view keeps it.
    */
   async chainOn(unitId: string, date: string, stopAt: string | null = null): Promise<string[]> {
     const chain = [unitId];
@@ -148,8 +148,9 @@ export class Hierarchy {
   }
 }
 
-/** Whether the unit had ended (been terminated or merged) on or before `date`. */
-const endedBy = (unit: OrgUnitState, date: string): boolean => unit.exists && unit.end !== null && unit.end.on <= date;
+/** Whether the unit had no active day on or after `date` (it had ended by then, or ended on its first day). */
+const endedBy = (unit: OrgUnitState, date: string): boolean =>
+  unit.exists && unit.end !== null && unit.end.on <= (unit.establishedOn > date ? unit.establishedOn : date);
 
 export function dayBefore(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
