@@ -22,8 +22,6 @@ const BY_TYPE: ReadonlyMap<string, AnyEventDefinition> = new Map(DEFINITIONS.map
 if (BY_TYPE.size !== DEFINITIONS.length) throw new Error('two event definitions share one stored type string');
 const definitionOf = (type: string): AnyEventDefinition | undefined => BY_TYPE.get(type);
 
-export const isDomainEventType = (type: string): type is DomainEventType => definitionOf(type) !== undefined;
-
 /** A stored payload that cannot be read as its type's current version (an unknown type, a version from the future, a failing upcaster). */
 export class UnreadableEventError extends Error {
   constructor(message: string) {

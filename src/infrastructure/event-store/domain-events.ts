@@ -1,5 +1,5 @@
 import { type DomainEvent, type DomainEventType, type EventOfType, schemaVersionOf, upcast } from '../../events/event-catalogue.js';
-import type { EventStore, StoredEvent } from './event-store.port.js';
+import type { StoredEvent } from './event-store.port.js';
 
 /** A stored event read as a domain event: its payload type follows from its type string. */
 export type StoredDomainEvent<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Omit<StoredEvent, 'type' | 'data'> & E : never;
@@ -11,11 +11,6 @@ export type StoredDomainEvent<E extends DomainEvent = DomainEvent> = E extends D
 export function decode(stored: StoredEvent): StoredDomainEvent {
   const event = upcast(stored.type, stored.schemaVersion, stored.data);
   return { ...stored, type: event.type, data: event.data, schemaVersion: schemaVersionOf(event.type) } as StoredDomainEvent;
-}
-
-/** A stream's events, read as domain events. */
-export async function readDomainStream(store: EventStore, stream: string): Promise<StoredDomainEvent[]> {
-  return (await store.readStream(stream)).map(decode);
 }
 
 /** A type guard for events of the given types. */

@@ -152,7 +152,7 @@ export class Hierarchy {
 const endedBy = (unit: OrgUnitState, date: string): boolean =>
   unit.exists && unit.end !== null && unit.end.on <= (unit.establishedOn > date ? unit.establishedOn : date);
 
-export function dayBefore(date: string): string {
+function dayBefore(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);
   return d.toISOString().slice(0, 10);
