@@ -44,8 +44,6 @@ const renamed = (unitId: string, name: string): DomainEvent => ({
   data: { unitId, name, previousName: '', effectiveOn: '2024-01-01' },
 });
 
-const NO_LOCKS = { exclusive: [], shared: [] } as const;
-
 /** No child units anywhere (only a termination asks). */
 class NoDependents extends OrgUnitDependents {
   async childrenOnOrAfter(): Promise<string[]> {
@@ -87,7 +85,7 @@ describe('command runner', () => {
       initialState: () => [],
       evolve: (state, event) => (event.type === 'OrgUnitRenamed' ? [...state, event.data.name] : state),
       scope: [{ unitId, on: '2024-01-01', field: 'id' }],
-      locks: () => NO_LOCKS,
+      shared: () => [],
       decide: async (state) => {
         seen.push(state);
         return decide();
@@ -361,7 +359,7 @@ describe('command runner', () => {
         initialState: initialOrgUnitState,
         evolve: evolveOrgUnit,
         scope: [{ unitId, on: command.effectiveOn, field: 'id' }],
-        locks: () => NO_LOCKS,
+        shared: () => [],
         decide: (state) => {
           seen.push(state);
           return decideOrgUnit(command, state, NO_CONTEXT);

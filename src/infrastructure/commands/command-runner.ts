@@ -14,13 +14,8 @@ import type { StreamReading } from './stream-reading.js';
 import { StreamReading as Reading } from './stream-reading.js';
 import { UNIT_LOCK_CLASS, type UnitLocks } from './unit-locks.js';
 
-/** The locks a command holds from its scope check to its append. */
-export interface CommandLocks {
-  /** Units the command moves or ends: held alone. */
-  readonly exclusive: readonly string[];
-  /** Units its rule reads: shared with other readers, held against movers. */
-  readonly shared: readonly string[];
-}
+/** The units a command's rule reads, found through its reading: held shared, against commands moving them. */
+export type SharedLocks = (reading: StreamReading) => Promise<readonly string[]> | readonly string[];
 
 /** How one command runs on one aggregate's stream; everything else is the runner's. */
 export interface CommandPlan<S, E extends DomainEvent> {
@@ -33,7 +28,9 @@ export interface CommandPlan<S, E extends DomainEvent> {
   readonly scope: readonly AccessReference[];
   /** Other streams the command will read, fetched with its own in one round trip. */
   readonly prefetch?: readonly string[];
-  readonly locks: (reading: StreamReading) => Promise<CommandLocks> | CommandLocks;
+  /** Units the command moves or ends, held alone from its first read to its append (known before reading). */
+  readonly exclusive?: readonly string[];
+  readonly shared: SharedLocks;
   readonly decide: (state: S, reading: StreamReading) => Promise<readonly E[]> | readonly E[];
 }
 
@@ -43,8 +40,8 @@ const UNCHECKED: ScopeCheck = { walked: [], refusal: null };
 const isRefusal = (error: unknown): boolean => error instanceof RuleViolation || error instanceof NotFound || error instanceof AccessDeniedError;
 
 /** What a command holds alone: the units it moves, and the members it acts on. */
-const exclusiveLocks = (scope: readonly AccessReference[], locks: CommandLocks): string[] => [
-  ...locks.exclusive,
+const exclusiveLocks = (scope: readonly AccessReference[], units: readonly string[] = []): string[] => [
+  ...units,
   ...scope.flatMap((ref) => ('memberId' in ref ? [memberLockKey(ref.memberId)] : [])),
 ];
 
@@ -70,7 +67,9 @@ export class CommandRunner {
     // moving it, the command holds its locks instead: a stream that keeps changing (a unit
     // renamed again and again) cannot wear out its retries, and waiting for a unit happens on
     // the lock connections, never holding one of the store's.
-    let guardedAppend = this.store.supportsGuardedAppend;
+    const exclusive = exclusiveLocks(plan.scope, plan.exclusive);
+    // A command that holds something alone is decided under its locks from the start.
+    let guardedAppend = this.store.supportsGuardedAppend && exclusive.length === 0;
     for (let attempt = 0; ; attempt++) {
       // Kept units are used by guarded appends only, which check everything they read.
       const reading = new Reading(this.store, guardedAppend && cached ? this.cache : null, new Set([plan.stream]));
@@ -79,7 +78,7 @@ export class CommandRunner {
       try {
         outcome = guardedAppend
           ? await this.runGuarded(plan, context, reading, prefetch)
-          : await this.guarded(context, plan.scope, reading, prefetch, plan.locks, () => this.decideAndAppend(plan, context, reading, null));
+          : await this.guarded(context, plan.scope, reading, prefetch, { exclusive, shared: plan.shared }, () => this.decideAndAppend(plan, context, reading, null));
         if (outcome === null) guardedAppend = false;
       } catch (error) {
         // A refusal decided on kept streams is confirmed on fresh reads before it is given.
@@ -101,9 +100,8 @@ export class CommandRunner {
   /**
    * With a store that appends under the command locks (PostgreSQL), a command that holds
    * nothing alone takes no lock of its own: its append holds the units it read, shared, and
-   * goes through only if nothing it read has moved (one round trip). A command that moves a
-   * unit or acts on an existing member (held alone, so that two commands on her never
-   * overlap), or that the first look refuses, is decided under its locks.
+   * goes through only if nothing it read has moved (one round trip). One that the first look
+   * refuses is decided again under its locks, on fresh reads.
    */
   private async runGuarded<S, E extends DomainEvent>(
     plan: CommandPlan<S, E>,
@@ -112,15 +110,12 @@ export class CommandRunner {
     prefetch: readonly string[],
   ): Promise<CommandResult | null> {
     await reading.prefetch(prefetch);
-    const unrestricted = this.access.isUnrestricted(context.actor);
-    const check = unrestricted ? UNCHECKED : await this.access.check(context.actor, plan.scope, reading);
-    const locks = await plan.locks(reading);
-    if (check.refusal !== null || exclusiveLocks(plan.scope, locks).length > 0) {
-      // Under its locks a command reads afresh what it reads: nothing kept.
+    const check = this.access.isUnrestricted(context.actor) ? UNCHECKED : await this.access.check(context.actor, plan.scope, reading);
+    if (check.refusal !== null) {
       const fresh = new Reading(this.store, null, new Set([plan.stream]));
-      return this.guarded(context, plan.scope, fresh, prefetch, plan.locks, () => this.decideAndAppend(plan, context, fresh, null));
+      return this.guarded(context, plan.scope, fresh, prefetch, { exclusive: [], shared: plan.shared }, () => this.decideAndAppend(plan, context, fresh, null));
     }
-    return this.decideAndAppend(plan, context, reading, [...check.walked, ...locks.shared]);
+    return this.decideAndAppend(plan, context, reading, [...check.walked, ...(await plan.shared(reading))]);
   }
 
   /**
@@ -174,7 +169,7 @@ export class CommandRunner {
     scope: readonly AccessReference[],
     reading: StreamReading,
     prefetch: readonly string[],
-    locksOf: CommandPlan<unknown, DomainEvent>['locks'],
+    locks: { readonly exclusive: readonly string[]; readonly shared: SharedLocks },
     work: () => Promise<T | null>,
   ): Promise<T | null> {
     const unrestricted = this.access.isUnrestricted(context.actor);
@@ -182,9 +177,8 @@ export class CommandRunner {
     // A first look without locks finds what to lock; under the locks, only what has moved
     // since is read again, and only a look under the locks decides.
     const hint = unrestricted ? UNCHECKED : await this.access.check(context.actor, scope, reading);
-    const locks = await locksOf(reading);
-    const exclusive = exclusiveLocks(scope, locks);
-    const shared = [...hint.walked, ...locks.shared];
+    const exclusive = locks.exclusive;
+    const shared = [...hint.walked, ...(await locks.shared(reading))];
     const held = new Set([...exclusive, ...shared]);
     const read = reading.names;
     return this.unitLocks.withLocks(
@@ -198,8 +192,7 @@ export class CommandRunner {
         if (!check.walked.every((key) => held.has(key))) return null;
         if (check.refusal) throw check.refusal;
         if (changed.length > 0) {
-          const now = await locksOf(reading);
-          if (![...now.exclusive, ...now.shared].every((key) => held.has(key))) return null;
+          if (!(await locks.shared(reading)).every((key) => held.has(key))) return null;
         }
         return work();
       },

@@ -65,26 +65,17 @@ export class UnitLocks {
     let revisions: Map<string, bigint | null> | null = null;
     try {
       // Always in the order of the lock keys (ids sharing a key are one lock, exclusive if any
-      // is), so that two commands locking the same units cannot deadlock; one statement takes
-      // them one after the other. A wait past lock_timeout ends in UnitsBusyError.
-      const flags = all.map((id) => exclusive.has(id));
+      // is), so that two commands locking the same units cannot deadlock; one statement
+      // (command_lock) takes them one after the other. A wait past lock_timeout ends in UnitsBusyError.
+      const rows = await client.query<{ stream: string; revision: string }>('SELECT stream, revision FROM command_lock($1, $2, $3, $4)', [
+        LOCK_CLASS,
+        all,
+        all.map((id) => exclusive.has(id)),
+        readRevisions ? [...new Set(streams)] : [],
+      ]);
       if (readRevisions) {
-        const rows = await client.query<{ stream: string; revision: string }>('SELECT stream, revision FROM command_lock($1, $2, $3, $4)', [
-          LOCK_CLASS,
-          all,
-          flags,
-          [...new Set(streams)],
-        ]);
         revisions = new Map<string, bigint | null>(streams.map((s) => [s, null]));
         for (const row of rows.rows) revisions.set(row.stream, BigInt(row.revision));
-      } else {
-        await client.query(
-          `SELECT CASE WHEN k.exclusive THEN pg_advisory_lock($1, k.key) ELSE pg_advisory_lock_shared($1, k.key) END
-             FROM (SELECT hashtext(t.id) AS key, bool_or(t.exclusive) AS exclusive
-                     FROM unnest($2::text[], $3::boolean[]) AS t(id, exclusive)
-                    GROUP BY 1 ORDER BY 1) k`,
-          [LOCK_CLASS, all, flags],
-        );
       }
     } catch (error) {
       healthy = false;

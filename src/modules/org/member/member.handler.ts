@@ -41,7 +41,7 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
         ...member,
         scope: [{ unitId: c.unitId, on: c.joinedOn, field: 'unitId' }],
         prefetch: [orgUnitStream(c.unitId)],
-        locks: async (reading) => ({ exclusive: [], shared: await chains(new Hierarchy(reading), [c.unitId]) }),
+        shared: (reading) => chains(new Hierarchy(reading), [c.unitId]),
         decide: async (state, reading) =>
           decideMember(c, state, { targetUnit: await new Hierarchy(reading).unit(c.unitId), membership: { unitId: c.unitId, endedOn: null } }),
       };
@@ -53,10 +53,10 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
         scope: [{ memberId: c.memberId, on: c.effectiveOn, field: 'id' }, ...(toUnitId ? [{ unitId: toUnitId, on: c.effectiveOn, field: 'toUnitId' }] : [])],
         prefetch: toUnitId ? [orgUnitStream(toUnitId)] : [],
         // The unit she leaves (through its mergers) and the one she joins: both are read by the rule.
-        locks: async (reading) => {
+        shared: async (reading) => {
           const hierarchy = new Hierarchy(reading);
           const state = await hierarchy.member(c.memberId);
-          return { exclusive: [], shared: await chains(hierarchy, [...(state.exists ? [state.unitId] : []), ...(toUnitId ? [toUnitId] : [])]) };
+          return chains(hierarchy, [...(state.exists ? [state.unitId] : []), ...(toUnitId ? [toUnitId] : [])]);
         },
         decide: async (state, reading) => decideMember(c, state, await new Hierarchy(reading).memberContext(state, toUnitId, c.effectiveOn)),
       };
@@ -83,7 +83,7 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersMessag
     const scope = members.map((m, i) => ({ unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` }));
     const unitIds = [...new Set(members.map((m) => m.unitId))];
     const reading = new StreamReading(this.store);
-    const locks = async (r: StreamReading) => ({ exclusive: [], shared: await chains(new Hierarchy(r), unitIds) });
+    const locks = { exclusive: [], shared: (r: StreamReading) => chains(new Hierarchy(r), unitIds) };
     for (let attempt = 0; attempt < 5; attempt++) {
       const result = await this.runner.guarded(context, scope, reading, unitIds.map(orgUnitStream), locks, () => this.enrolAll(members, reading, context));
       if (result !== null) return result;

@@ -38,13 +38,13 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
         const parentId = c.parentId;
         if (parentId === null) {
           requireUnrestricted(context.actor, 'parentId', 'establishing a unit with no parent');
-          return { ...unit, scope: [], locks: () => NO_LOCKS, decide: (state) => decideOrgUnit(c, state, NO_CONTEXT) };
+          return { ...unit, scope: [], shared: () => [], decide: (state) => decideOrgUnit(c, state, NO_CONTEXT) };
         }
         return {
           ...unit,
           scope: [{ unitId: parentId, on: c.establishedOn, field: 'parentId' }],
           prefetch: [orgUnitStream(parentId)],
-          locks: async (reading) => ({ exclusive: [], shared: await targetChain(reading, parentId) }),
+          shared: (reading) => targetChain(reading, parentId),
           decide: async (state, reading) => decideOrgUnit(c, state, await new Hierarchy(reading).related(parentId, c.establishedOn)),
         };
       }
@@ -52,7 +52,7 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
         return {
           ...unit,
           scope: [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }],
-          locks: () => NO_LOCKS,
+          shared: () => [],
           decide: (state) => decideOrgUnit(c, state, NO_CONTEXT),
         };
       case 'TransferOrgUnit':
@@ -66,7 +66,8 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
           ],
           prefetch: [orgUnitStream(targetId)],
           // The unit moves: held alone, so that no scope check below it runs meanwhile.
-          locks: async (reading) => ({ exclusive: [c.unitId], shared: await targetChain(reading, targetId) }),
+          exclusive: [c.unitId],
+          shared: (reading) => targetChain(reading, targetId),
           decide: async (state, reading) => decideOrgUnit(c, state, await new Hierarchy(reading).related(targetId, c.effectiveOn)),
         };
       }
@@ -74,7 +75,8 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
         return {
           ...unit,
           scope: [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }],
-          locks: () => ({ exclusive: [c.unitId], shared: [] }),
+          exclusive: [c.unitId],
+          shared: () => [],
           decide: async (state) => decideOrgUnit(c, state, { ...NO_CONTEXT, childIds: await this.dependents.childrenOnOrAfter(c.unitId, c.effectiveOn) }),
         };
       default: {
@@ -85,4 +87,3 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
   }
 }
 
-const NO_LOCKS = { exclusive: [], shared: [] } as const;
