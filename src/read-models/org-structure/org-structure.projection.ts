@@ -3,7 +3,7 @@ import type { Projection } from '../../infrastructure/projections/projection.js'
 import type { EventOfType } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
-import { clearOrgUnitClosure, ParentChanges, refreshOrgUnitClosure } from './org-unit-closure.js';
+import { clearOrgUnitClosure, refreshOrgUnitClosure } from './org-unit-closure.js';
 
 export const ORG_STRUCTURE_PROJECTION = 'org-structure';
 
@@ -22,23 +22,22 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
   readonly handles = HANDLES;
 
   async apply(events: readonly StoredDomainEvent<OrgStructureEvent>[], manager: EntityManager): Promise<void> {
+    // The units whose parent changed in the batch: their chains (and their descendants') are refreshed once, at its end.
+    const moved = new Set<string>();
     for (const event of await unappliedEvents(manager, this.name, events)) {
-      await this.applyOne(event, event.position, manager);
+      for (const unitId of await this.applyOne(event, event.position, manager)) moved.add(unitId);
     }
-    await refreshOrgUnitClosure(manager, this.parentChanges.take(manager));
+    await refreshOrgUnitClosure(manager, [...moved]);
   }
-
-  /** Units whose parent changed in the batch under way (keyed by its transaction). */
-  private readonly parentChanges = new ParentChanges();
 
   async reset(manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM org_unit_versions`);
     await clearOrgUnitClosure(manager);
-    this.parentChanges.take(manager);
     await forgetStreamRevisions(manager, this.name);
   }
 
-  private async applyOne(event: OrgStructureEvent, position: bigint, m: EntityManager): Promise<void> {
+  /** Applies one event; answers the units whose parent it changed. */
+  private async applyOne(event: OrgStructureEvent, position: bigint, m: EntityManager): Promise<readonly string[]> {
     const pos = position.toString();
     switch (event.type) {
       case 'OrgUnitEstablished': {
@@ -49,26 +48,22 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
           [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
         );
         if (d.parentId) await followParentMergers(m, d.unitId, d.parentId, d.establishedOn, pos);
-        this.parentChanges.add(m, [d.unitId]);
-        return;
+        return [d.unitId];
       }
       case 'OrgUnitRenamed':
-        return changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
+        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
+        return [];
       case 'OrgUnitTransferred':
         await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
         await followParentMergers(m, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
-        this.parentChanges.add(m, [event.data.unitId]);
-        return;
+        return [event.data.unitId];
       case 'OrgUnitTerminated':
         await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
-        this.parentChanges.add(m, await keepPlaceFromEnd(m, event.data.unitId, event.data.effectiveOn, pos));
-        return;
+        return keepPlaceFromEnd(m, event.data.unitId, event.data.effectiveOn, pos);
       case 'OrgUnitMerged': {
         const { unitId, intoUnitId, effectiveOn } = event.data;
         await changeFrom(m, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
-        this.parentChanges.add(m, await keepPlaceFromEnd(m, unitId, effectiveOn, pos));
-        this.parentChanges.add(m, await repointChildren(m, unitId, intoUnitId, effectiveOn, pos));
-        return;
+        return [...(await keepPlaceFromEnd(m, unitId, effectiveOn, pos)), ...(await repointChildren(m, unitId, intoUnitId, effectiveOn, pos))];
       }
       default: {
         const unreachable: never = event;

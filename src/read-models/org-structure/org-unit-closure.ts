@@ -7,33 +7,11 @@ import type { EntityManager } from 'typeorm';
  * parent's parent on the same day, and so on (as `org_unit_versions` says; a parent with no
  * version that day ends the chain).
  *
- * The projection records the units whose parent changed in a batch (established,
- * transferred, moved by a merger) and refreshes the closure once at the end of the batch:
- * the chains that can have changed are those of these units and of every unit that had one
- * of them on its chain on some day (read from the closure before the refresh).
- */
-export class ParentChanges {
-  /**
-   * Per transaction: the projection is handed the transaction's manager for each batch.
-   * (What a failed batch left behind is only refreshed once more with the next one.)
-   */
-  private readonly units = new WeakMap<EntityManager, Set<string>>();
-
-  add(m: EntityManager, unitIds: Iterable<string>): void {
-    let set = this.units.get(m);
-    if (!set) this.units.set(m, (set = new Set()));
-    for (const id of unitIds) set.add(id);
-  }
-
-  /** The units recorded in this transaction so far, forgotten by the call. */
-  take(m: EntityManager): string[] {
-    const set = this.units.get(m);
-    this.units.delete(m);
-    return set ? [...set] : [];
-  }
-}
-
-/**
+ * The projection collects the units whose parent changed in a batch (established,
+ * transferred, moved by a merger or back by an end) and refreshes the closure once at the end
+ * of the batch: the chains that can have changed are those of these units and of every unit
+ * that had one of them on its chain on some day (read from the closure before the refresh).
+ *
  * One statement: the units whose chains can have changed (`affected`: the units given and
  * all their descendants on any day, from the closure as it stands), their closure rows
  * computed afresh from the versions (`walk` up the parents, intersecting the days of the
