@@ -6,6 +6,7 @@ import { createDataSource } from '../../src/infrastructure/database/data-source.
 import type { StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
 import { OrgStructureProjection } from '../../src/read-models/org-structure/org-structure.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { walkingScopeFunctions } from '../../src/infrastructure/database/migrations/1732500000300-access.js';
 
 /** Org unit events built by hand, with stream revisions and positions as the store gives them. */
 class Log {
@@ -76,58 +77,7 @@ interface Row {
  * The walks the closure replaces (migration 1732500000300), kept under other names in the
  * throwaway database as the reference.
  */
-const LEGACY_FUNCTIONS = [
-  `CREATE FUNCTION legacy_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid, depth integer)
-   LANGUAGE sql STABLE AS $$
-     WITH RECURSIVE up AS (
-         SELECT p_unit AS unit_id, 0 AS depth
-       UNION ALL
-         SELECT v.parent_id, up.depth + 1
-           FROM up JOIN org_unit_versions v ON v.unit_id = up.unit_id
-          WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
-            AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
-     )
-     SELECT up.unit_id, up.depth FROM up
-   $$`,
-  `CREATE FUNCTION legacy_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
-   LANGUAGE sql STABLE AS $$
-     SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM legacy_chain_on(p_unit, p_scope, p_on) c WHERE c.unit_id = p_scope)
-   $$`,
-  `CREATE FUNCTION legacy_within_span(p_unit uuid, p_scope uuid, p_on date) RETURNS daterange
-   LANGUAGE plpgsql STABLE AS $$
-   DECLARE
-     at_date date := p_on;
-     boundary date;
-     first_day date;
-     steps integer := 0;
-   BEGIN
-     IF p_scope IS NULL THEN RETURN daterange(NULL, NULL); END IF;
-     IF NOT legacy_within(p_unit, p_scope, p_on) THEN RETURN 'empty'::daterange; END IF;
-     LOOP
-       steps := steps + 1;
-       SELECT max(v.valid_from) INTO boundary
-         FROM legacy_chain_on(p_unit, p_scope, at_date) c
-         JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
-        WHERE c.unit_id <> p_scope;
-       EXIT WHEN boundary IS NULL OR steps > 500 OR NOT legacy_within(p_unit, p_scope, boundary - 1);
-       at_date := boundary - 1;
-     END LOOP;
-     first_day := boundary;
-     at_date := p_on;
-     steps := 0;
-     LOOP
-       steps := steps + 1;
-       SELECT min(v.valid_to) INTO boundary
-         FROM legacy_chain_on(p_unit, p_scope, at_date) c
-         JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
-        WHERE c.unit_id <> p_scope;
-       EXIT WHEN boundary IS NULL OR steps > 500 OR NOT legacy_within(p_unit, p_scope, boundary);
-       at_date := boundary;
-     END LOOP;
-     RETURN daterange(first_day, boundary, '[)');
-   END
-   $$`,
-];
+const LEGACY_FUNCTIONS = walkingScopeFunctions('CREATE').map((sql) => sql.replaceAll('org_unit_chain_on', 'legacy_chain_on').replaceAll('org_unit_within', 'legacy_within'));
 
 describe('dated closure of the org hierarchy', () => {
   let db: TestDatabase;

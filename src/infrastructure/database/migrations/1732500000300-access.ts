@@ -1,20 +1,16 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Access control in the database: `org_unit_within(unit, scope, on)` answers whether a unit
- * lies in the subtree of `scope` as the hierarchy stood on a business date (a null scope is
- * everything), so that every read-model query can filter by the caller's scope in SQL;
- * `org_unit_within_span(unit, scope, on)` the unbroken stretch of days around `on` it stays
- * there (to clip what a view shows to the caller's time); and the failed authentications
- * counted per client, shared by every instance.
+ * The scope functions as this migration made them, walking the versions row by row: the unit
+ * (depth 0) and its ancestors on p_on up to p_scope (`org_unit_chain_on`), whether the scope
+ * is among them (`org_unit_within`), and the days around p_on the unit stays within it without
+ * a break (`org_unit_within_span`: the chain is unchanged between its versions' boundaries, so
+ * it steps from boundary to boundary while the unit is still within). A later migration's
+ * `down` puts them back with `CREATE OR REPLACE`.
  */
-export class Access1732500000300 implements MigrationInterface {
-  name = 'Access1732500000300';
-
-  async up(q: QueryRunner): Promise<void> {
-    // The unit (depth 0) and its ancestors on p_on, up to p_scope (included, when reached).
-    await q.query(`
-      CREATE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid, depth integer)
+export const walkingScopeFunctions = (create: 'CREATE' | 'CREATE OR REPLACE'): string[] => [
+  `
+      ${create} FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid, depth integer)
       LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WITH RECURSIVE up AS (
             SELECT p_unit AS unit_id, 0 AS depth
@@ -25,17 +21,14 @@ export class Access1732500000300 implements MigrationInterface {
                AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
         )
         SELECT up.unit_id, up.depth FROM up
-      $$`);
-    await q.query(`
-      CREATE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
+      $$`,
+  `
+      ${create} FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
       LANGUAGE sql STABLE PARALLEL SAFE AS $$
         SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM org_unit_chain_on(p_unit, p_scope, p_on) c WHERE c.unit_id = p_scope)
-      $$`);
-    // The days around p_on during which the unit stays within the scope without a break: the
-    // chain of units up to the scope is unchanged between its versions' boundaries, so the
-    // span is found by stepping from boundary to boundary while the unit is still within.
-    await q.query(`
-      CREATE FUNCTION org_unit_within_span(p_unit uuid, p_scope uuid, p_on date) RETURNS daterange
+      $$`,
+  `
+      ${create} FUNCTION org_unit_within_span(p_unit uuid, p_scope uuid, p_on date) RETURNS daterange
       LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
       DECLARE
         at_date date := p_on;
@@ -68,7 +61,22 @@ export class Access1732500000300 implements MigrationInterface {
         END LOOP;
         RETURN daterange(first_day, boundary, '[)');
       END
-      $$`);
+      $$`,
+];
+
+/**
+ * Access control in the database: `org_unit_within(unit, scope, on)` answers whether a unit
+ * lies in the subtree of `scope` as the hierarchy stood on a business date (a null scope is
+ * everything), so that every read-model query can filter by the caller's scope in SQL;
+ * `org_unit_within_span(unit, scope, on)` the unbroken stretch of days around `on` it stays
+ * there (to clip what a view shows to the caller's time); and the failed authentications
+ * counted per client, shared by every instance.
+ */
+export class Access1732500000300 implements MigrationInterface {
+  name = 'Access1732500000300';
+
+  async up(q: QueryRunner): Promise<void> {
+    for (const statement of walkingScopeFunctions('CREATE')) await q.query(statement);
     await q.query(`
       CREATE TABLE auth_failures (
         client       text        NOT NULL,

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { walkingScopeFunctions } from './1732500000300-access.js';
 
 /**
  * A dated closure of the hierarchy: one row per maximal unbroken range of days during which
@@ -86,59 +87,7 @@ export class OrgUnitClosure1732500000400 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     // The walks of 1732500000300, as they were.
-    await q.query(`
-      CREATE OR REPLACE FUNCTION org_unit_chain_on(p_unit uuid, p_scope uuid, p_on date) RETURNS TABLE (unit_id uuid, depth integer)
-      LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        WITH RECURSIVE up AS (
-            SELECT p_unit AS unit_id, 0 AS depth
-          UNION ALL
-            SELECT v.parent_id, up.depth + 1
-              FROM up JOIN org_unit_versions v ON v.unit_id = up.unit_id
-             WHERE v.valid_from <= p_on AND (v.valid_to IS NULL OR v.valid_to > p_on)
-               AND v.parent_id IS NOT NULL AND up.unit_id IS DISTINCT FROM p_scope AND up.depth < 32
-        )
-        SELECT up.unit_id, up.depth FROM up
-      $$`);
-    await q.query(`
-      CREATE OR REPLACE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
-      LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT p_scope IS NULL OR EXISTS (SELECT 1 FROM org_unit_chain_on(p_unit, p_scope, p_on) c WHERE c.unit_id = p_scope)
-      $$`);
-    await q.query(`
-      CREATE OR REPLACE FUNCTION org_unit_within_span(p_unit uuid, p_scope uuid, p_on date) RETURNS daterange
-      LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-      DECLARE
-        at_date date := p_on;
-        boundary date;
-        first_day date;
-        steps integer := 0;
-      BEGIN
-        IF p_scope IS NULL THEN RETURN daterange(NULL, NULL); END IF;
-        IF NOT org_unit_within(p_unit, p_scope, p_on) THEN RETURN 'empty'::daterange; END IF;
-        LOOP
-          steps := steps + 1;
-          SELECT max(v.valid_from) INTO boundary
-            FROM org_unit_chain_on(p_unit, p_scope, at_date) c
-            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
-           WHERE c.unit_id <> p_scope;
-          EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary - 1);
-          at_date := boundary - 1;
-        END LOOP;
-        first_day := boundary;
-        at_date := p_on;
-        steps := 0;
-        LOOP
-          steps := steps + 1;
-          SELECT min(v.valid_to) INTO boundary
-            FROM org_unit_chain_on(p_unit, p_scope, at_date) c
-            JOIN org_unit_versions v ON v.unit_id = c.unit_id AND v.valid_from <= at_date AND (v.valid_to IS NULL OR v.valid_to > at_date)
-           WHERE c.unit_id <> p_scope;
-          EXIT WHEN boundary IS NULL OR steps > 500 OR NOT org_unit_within(p_unit, p_scope, boundary);
-          at_date := boundary;
-        END LOOP;
-        RETURN daterange(first_day, boundary, '[)');
-      END
-      $$`);
+    for (const statement of walkingScopeFunctions('CREATE OR REPLACE')) await q.query(statement);
     await q.query(`DROP TABLE org_unit_closure`);
   }
 }
