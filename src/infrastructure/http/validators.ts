@@ -18,7 +18,7 @@ function simple(name: string, test: (v: unknown) => boolean, message: string) {
     };
 }
 
-export const IsBusinessDate = simple('isBusinessDate', isBusinessDate, 'must be a date written YYYY-MM-DD');
+export const IsBusinessDate = simple('isBusinessDate', isBusinessDate, 'must be a calendar date written YYYY-MM-DD (year 0001 or later)');
 /** Text with something in it besides white space. */
 export const IsNotBlank = simple('isNotBlank', (v) => typeof v === 'string' && v.trim().length > 0, 'must not be blank');
 export const IsId = simple('isId', isUuid, 'must be a UUID');
