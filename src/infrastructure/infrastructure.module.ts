@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import { HmacTokenVerifier, TokenVerifier } from './auth/token-verifier.js';
+import { CommandIds } from './commands/command-ids.js';
 import { IdempotencyStore } from './commands/idempotency.js';
 import { UnitLocks } from './commands/unit-locks.js';
 import { EventStore } from './event-store/event-store.port.js';
@@ -32,6 +33,7 @@ export class InfrastructureModule {
         { provide: DataSource, useValue: options.dataSource },
         { provide: EventStore, useValue: options.eventStore },
         { provide: IdempotencyStore, useFactory: (ds: DataSource) => new IdempotencyStore(ds), inject: [DataSource] },
+        { provide: CommandIds, useFactory: (ds: DataSource) => CommandIds.load(ds), inject: [DataSource] },
         {
           provide: UnitLocks,
           // With the PostgreSQL store the events are in this database: locks and revisions in one round trip.
@@ -64,7 +66,7 @@ export class InfrastructureModule {
         // Every route of every module passes this guard: deny by default.
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [AppConfig, DataSource, EventStore, IdempotencyStore, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
+      exports: [AppConfig, DataSource, EventStore, IdempotencyStore, CommandIds, UnitLocks, ProjectionProgress, CommandResponseInterceptor],
     };
   }
 }

@@ -6,7 +6,8 @@ import { api, establish, type TestApp, tokenFor, useTestApp } from '../support/t
 /**
  * The scope of a unit that has been merged away passes to the unit it merged into: from the
  * merger on, the old unit's officer no longer acts on what was its subtree, in commands as in
- * views.
+ * views; and since a command changes what it touches from its date on, not for facts dated
+ * before the merger either.
  */
 describe('scope after a merger of the scope unit itself', () => {
   let app: TestApp;
@@ -29,8 +30,12 @@ describe('scope after a merger of the scope unit itself', () => {
       ['unitId'],
     );
     expectProblem(await api(app, officerOfD1).get(`/org-units/${school}`).query({ asOf: '2025-09-02', minPosition: merged.body.position }), 404, 'org_unit.not_found');
-    // Before the merger the school was D1's; from it on, D2's.
-    await api(app, officerOfD1).post('/members').send({ unitId: school, fullName: 'Trần Văn An', memberCode: 'HTB-2', joinedOn: '2025-08-01' }).expect(201);
+    // Before the merger the school was D1's; from it on, D2's. A fact dated before it changes
+    // the school in D2's time too: neither district records it, the province above both does.
+    const backDated = { unitId: school, fullName: 'Trần Văn An', memberCode: 'HTB-2', joinedOn: '2025-08-01' };
+    expectProblem(await api(app, officerOfD1).post('/members').send(backDated), 403, 'auth.out_of_scope', ['unitId']);
+    expectProblem(await api(app, officerOfD2).post('/members').send(backDated), 403, 'auth.out_of_scope', ['unitId']);
+    await api(app, tokenFor(app, { sub: 'officer-province', role: 'officer', unit: province })).post('/members').send(backDated).expect(201);
     await api(app, officerOfD2).post(`/org-units/${school}/rename`).send({ name: 'CĐCS mới', effectiveOn: '2025-09-02' }).expect(200);
   });
 });

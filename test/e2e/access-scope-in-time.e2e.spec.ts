@@ -90,14 +90,16 @@ describe('scope as the hierarchy stands on the date that matters', () => {
     expect(await history(h.officer(h.d1), '2025-01-01')).toEqual([other]);
   });
 
-  it('lets a district record facts dated before a unit left it, and not after; the new district the reverse', async () => {
+  it('lets the new district record facts from the move on; what is dated before it, only the province above both', async () => {
     const h = await reorganised();
     const enrolAs = (token: string, joinedOn: string) =>
       api(app, token).post('/members').send({ unitId: h.school, fullName: 'Giàng Seo Phử', memberCode: code('M'), joinedOn });
-    await enrolAs(h.officer(h.d1), '2025-05-01').expect(201);
+    // Dated before the move, an enrolment changes the school in district 2's time too.
+    expectProblem(await enrolAs(h.officer(h.d1), '2025-05-01'), 403, 'auth.out_of_scope', ['unitId']);
     expectProblem(await enrolAs(h.officer(h.d1), '2025-08-01'), 403, 'auth.out_of_scope', ['unitId']);
     expectProblem(await enrolAs(h.officer(h.d2), '2025-05-01'), 403, 'auth.out_of_scope', ['unitId']);
     await enrolAs(h.officer(h.d2), '2025-08-01').expect(201);
+    await enrolAs(h.officer(h.province), '2025-05-01').expect(201);
     // A member's leaving is dated too: the school's member leaves in district 2's time.
     expectProblem(
       await api(app, h.officer(h.d1)).post(`/members/${h.member}/leave`).send({ effectiveOn: '2025-09-01', reason: 'chuyển công tác' }),

@@ -1,10 +1,16 @@
 import type { ActorMetadata } from '../event-store/event-store.port.js';
 import type { StreamReading } from './stream-reading.js';
 
-/** What a command touches, the business date it touches it on, and the request field naming it. */
-export type AccessReference =
+/**
+ * What a command touches, the business date from which it touches it, and the request field
+ * naming it. `ifExists`: an id the caller chose for something the command creates; when it
+ * already exists, the caller must hold it like any other target (so that an id outside the
+ * scope answers as out of scope, not as taken).
+ */
+export type AccessReference = (
   | { readonly unitId: string; readonly on: string; readonly field: string }
-  | { readonly memberId: string; readonly on: string; readonly field: string };
+  | { readonly memberId: string; readonly on: string; readonly field: string }
+) & { readonly ifExists?: boolean };
 
 export interface ScopeCheck {
   /** The lock keys of the units the check read: they must not move before the command appends. */

@@ -7,9 +7,20 @@ export interface CommandContext {
   /** The id of the command (or message) that caused the events. */
   readonly causationId: string | null;
   readonly idempotencyKey: string | null;
+  /**
+   * With an idempotency key: the keyed hash of the caller and the key (CommandIds) that the
+   * ids a retry must find again derive from. Absent, those ids are random.
+   */
+  readonly idempotencySeed?: string | null;
   readonly requestHash: string | null;
   /** The stream revision `If-Match` requires, if any. */
   readonly ifMatch: bigint | null;
+  /**
+   * The first answer to this request (same caller, key and body) is stored and will be sent
+   * again: the command only confirms that the caller may still run it (scope), and decides
+   * and appends nothing.
+   */
+  readonly replaying?: boolean;
 }
 
 /** What every command answers. */

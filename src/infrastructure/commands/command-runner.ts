@@ -42,7 +42,7 @@ const isRefusal = (error: unknown): boolean => error instanceof RuleViolation ||
 /** What a command holds alone: the units it moves, and the members it acts on. */
 const exclusiveLocks = (scope: readonly AccessReference[], units: readonly string[] = []): string[] => [
   ...units,
-  ...scope.flatMap((ref) => ('memberId' in ref ? [memberLockKey(ref.memberId)] : [])),
+  ...scope.flatMap((ref) => ('memberId' in ref && !ref.ifExists ? [memberLockKey(ref.memberId)] : [])),
 ];
 
 /**
@@ -134,6 +134,8 @@ export class CommandRunner {
     // A replay answers before If-Match: its own append is what moved the revision on.
     const replay = findReplay(history, context);
     if (replay) return { id: plan.id, ...replay };
+    // The stored answer goes out; the caller's scope has been checked, nothing is decided.
+    if (context.replaying) return { id: plan.id, streamRevision: revision ?? -1n, position: -1n };
     if (context.ifMatch !== null && context.ifMatch !== revision) throw new PreconditionFailedError(plan.stream, context.ifMatch, revision);
     let state = plan.initialState();
     for (const event of history) state = plan.evolve(state, event as StoredDomainEvent<E>);
@@ -211,14 +213,14 @@ export class CommandRunner {
 
 /**
  * Wraps domain events with their metadata, after checking each payload against its schema.
- * With an idempotency key, event ids derive from it, so a retry after a lost answer cannot
- * store the same events twice.
+ * With an idempotency key, event ids derive from its keyed seed, so a retry after a lost
+ * answer cannot store the same events twice.
  */
 export function toNewEvents(events: readonly DomainEvent[], context: CommandContext, stream: string): NewEvent[] {
   return events.map((event, index) => {
     assertWellFormed(event);
     return {
-      id: context.idempotencyKey ? deterministicUuid('event', context.actor.id, context.idempotencyKey, stream, String(index)) : randomUUID(),
+      id: context.idempotencySeed ? deterministicUuid('event', context.idempotencySeed, stream, String(index)) : randomUUID(),
       type: event.type,
       schemaVersion: schemaVersionOf(event.type),
       data: event.data,

@@ -3,11 +3,12 @@ import { deterministicUuid } from './deterministic-id.js';
 import type { CommandContext } from './command-context.js';
 
 /**
- * The id of a thing a command creates: the client's, else one derived from the
- * Idempotency-Key (so a retry addresses the same thing), else a new one.
+ * The id of a thing a command creates: the client's, else one derived from the keyed seed of
+ * the Idempotency-Key (so a retry addresses the same thing, and no one else can compute it),
+ * else a new one.
  */
 export function newId(given: string | undefined, kind: string, context: CommandContext, index = 0): string {
   if (given) return given;
-  if (context.idempotencyKey) return deterministicUuid(kind, context.actor.id, context.idempotencyKey, String(index));
+  if (context.idempotencySeed) return deterministicUuid(kind, context.idempotencySeed, String(index));
   return randomUUID();
 }

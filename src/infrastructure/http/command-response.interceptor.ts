@@ -2,6 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { CommandResult } from '../commands/command-context.js';
+import { CommandIds } from '../commands/command-ids.js';
 import { HEARTBEAT_MS, IdempotencyStore, type StoredResponse } from '../commands/idempotency.js';
 import { actorOf, type ContextualRequest, idempotencyKeyOf, requestHashOf } from './request-context.js';
 
@@ -17,11 +18,15 @@ export interface BatchCommandResult {
 
 /**
  * For command routes: answers `{ id, streamRevision, position }` with an ETag of the stream
- * revision, and makes `Idempotency-Key` replay the first answer instead of running again.
+ * revision, and makes `Idempotency-Key` replay the first answer instead of running again (to a
+ * caller whose scope still covers the command).
  */
 @Injectable()
 export class CommandResponseInterceptor implements NestInterceptor {
-  constructor(private readonly idempotency: IdempotencyStore) {}
+  constructor(
+    private readonly idempotency: IdempotencyStore,
+    private readonly ids: CommandIds,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<ContextualRequest>();
@@ -35,8 +40,13 @@ export class CommandResponseInterceptor implements NestInterceptor {
     if (!key) return this.respond(res, await lastValueFrom(next.handle()));
 
     const scope = actorOf(req).id;
+    req.idempotencySeed = this.ids.seed(scope, key);
     const start = await this.idempotency.begin(scope, key, req.requestHash);
     if (start.kind === 'replay') {
+      // Given only to a caller who may still run the command: it goes through the scope check
+      // (and decides nothing) before the first answer is sent again.
+      req.idempotentReplay = true;
+      await lastValueFrom(next.handle());
       res.status(start.response.status);
       for (const [name, value] of Object.entries(start.response.headers)) res.setHeader(name, value);
       res.setHeader('Idempotent-Replayed', 'true');

@@ -10,6 +10,10 @@ import type { ActorMetadata } from '../event-store/event-store.port.js';
 export interface ContextualRequest extends AuthenticatedRequest {
   correlationId?: string;
   requestHash?: string;
+  /** The keyed seed of the caller's Idempotency-Key (see CommandContext.idempotencySeed). */
+  idempotencySeed?: string;
+  /** The stored first answer to this request will be replayed (see CommandContext.replaying). */
+  idempotentReplay?: boolean;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -111,9 +115,11 @@ export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContex
     actor,
     correlationId: req.correlationId ?? randomUUID(),
     // The command's own id: the cause of the events it appends (stable across idempotent retries).
-    causationId: idempotencyKey ? deterministicUuid('command', actor.id, idempotencyKey) : randomUUID(),
+    causationId: req.idempotencySeed ? deterministicUuid('command', req.idempotencySeed) : randomUUID(),
     idempotencyKey,
+    idempotencySeed: req.idempotencySeed ?? null,
     requestHash: req.requestHash ?? requestHashOf(req),
     ifMatch: ifMatchOf(req),
+    replaying: req.idempotentReplay === true,
   };
 });

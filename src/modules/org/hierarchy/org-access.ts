@@ -8,10 +8,16 @@ import { Hierarchy } from './hierarchy.js';
 export const isUnrestricted = (actor: ActorMetadata): boolean => actor.role === 'admin' && actor.scopeUnitId === null;
 
 /**
- * The scope rule of commands: every unit (or member) a command touches must lie in the
- * actor's subtree as the hierarchy stands on the command's own business date, read from the
- * event streams, following the mergers of the units on the way up. A unit moved out of a
- * district on 1 July is outside it for facts dated from then on, and inside it for facts before.
+ * The scope rule of commands: a command dated D changes what it touches from D on, so every
+ * unit (or member) it touches must lie in the actor's subtree on D and on every later date,
+ * as the hierarchy stands in the event streams, following the mergers of the units on the
+ * way up. A unit moved out of a district on 1 July is outside it for facts dated from then
+ * on, and for facts dated before that too (they would change it in July as well): only an
+ * officer above both districts, or an administrator, records those. A token for a unit
+ * merged away no longer reaches its former units, whatever the date.
+ *
+ * The hierarchy only changes on the dates its units record (establishment, transfers, ends),
+ * so the rule is checked on D and on each such date after D of the units it meets on the way.
  */
 export class OrgAccess extends CommandAccess {
   isUnrestricted(actor: ActorMetadata): boolean {
@@ -30,17 +36,60 @@ export class OrgAccess extends CommandAccess {
       const key = 'memberId' in ref ? `member ${ref.memberId} ${ref.on}` : `${ref.unitId} ${ref.on}`;
       if (checked.has(key)) continue;
       checked.add(key);
-      const place = 'memberId' in ref ? await hierarchy.memberPlace(ref.memberId, ref.on) : { unitId: ref.unitId, on: ref.on };
-      const chain: string[] = place === null ? [] : await hierarchy.chainOn(place.unitId, place.on, scope);
-      chain.forEach((id) => walked.add(id));
-      if (chain[chain.length - 1] !== scope) {
+      const outside = await firstDateOutside(hierarchy, scope, ref);
+      if (outside !== null) {
         const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
-        const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} on ${ref.on}`, ref.field);
+        const when = outside === ref.on ? `on ${ref.on}` : `on ${outside} (a command dated ${ref.on} changes it from then on)`;
+        const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} ${when}`, ref.field);
         return { walked: [...walked], refusal };
       }
     }
     return { walked: [...walked], refusal: null };
   }
+}
+
+/**
+ * The first date from the reference's own on which what it names lies outside `scope`, or
+ * null when it lies inside on every one. A reference to what may not exist yet (an id the
+ * caller chose for a new unit or member) is checked only when it exists.
+ */
+async function firstDateOutside(hierarchy: Hierarchy, scope: string, ref: AccessReference): Promise<string | null> {
+  if (ref.ifExists && !(await exists(hierarchy, ref))) return null;
+  const pending = [ref.on];
+  const dates = new Set(pending);
+  const scanned = new Set<string>();
+  const later = (date: string | null | undefined): void => {
+    if (date && date > ref.on && !dates.has(date)) {
+      dates.add(date);
+      pending.push(date);
+    }
+  };
+  if ('memberId' in ref) {
+    const member = await hierarchy.member(ref.memberId);
+    if (member.exists) later(member.leftOn);
+  }
+  while (pending.length > 0) {
+    pending.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    const date = pending.pop()!;
+    const place = 'memberId' in ref ? await hierarchy.memberPlace(ref.memberId, date) : { unitId: ref.unitId, on: date };
+    const chain = place === null ? [] : await hierarchy.chainOn(place.unitId, place.on, scope);
+    if (chain[chain.length - 1] !== scope) return date;
+    // The dates on which the units met so far (those skipped through mergers included) change.
+    for (const unitId of [...hierarchy.unitsRead]) {
+      if (scanned.has(unitId)) continue;
+      scanned.add(unitId);
+      const unit = await hierarchy.unit(unitId);
+      if (!unit.exists) continue;
+      later(unit.establishedOn);
+      for (const parent of unit.parents) later(parent.from);
+      later(unit.end?.on);
+    }
+  }
+  return null;
+}
+
+async function exists(hierarchy: Hierarchy, ref: AccessReference): Promise<boolean> {
+  return 'memberId' in ref ? (await hierarchy.member(ref.memberId)).exists : (await hierarchy.unit(ref.unitId)).exists;
 }
 
 /** Refuses (403) unless an unrestricted administrator gives the command (a unit at the top). */

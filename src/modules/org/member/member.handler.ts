@@ -39,7 +39,11 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
     case 'EnrolMember':
       return {
         ...member,
-        scope: [{ unitId: c.unitId, on: c.joinedOn, field: 'unitId' }],
+        // An id already taken outside the caller's scope answers as out of scope, not as taken.
+        scope: [
+          { memberId: c.memberId, on: c.joinedOn, field: 'memberId', ifExists: true },
+          { unitId: c.unitId, on: c.joinedOn, field: 'unitId' },
+        ],
         prefetch: [orgUnitStream(c.unitId)],
         shared: (reading) => chains(new Hierarchy(reading), [c.unitId]),
         decide: async (state, reading) =>
@@ -80,12 +84,16 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersMessag
   ) {}
 
   async execute({ command: members, context }: ImportMembersMessage): Promise<BatchCommandResult> {
-    const scope = members.map((m, i) => ({ unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` }));
+    const scope = members.flatMap((m, i) => [
+      { memberId: m.memberId, on: m.joinedOn, field: `members[${i}].memberId`, ifExists: true },
+      { unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` },
+    ]);
     const unitIds = [...new Set(members.map((m) => m.unitId))];
+    const prefetch = [...unitIds.map(orgUnitStream), ...members.map((m) => memberStream(m.memberId))];
     const reading = new StreamReading(this.store);
     const locks = { exclusive: [], shared: (r: StreamReading) => chains(new Hierarchy(r), unitIds) };
     for (let attempt = 0; attempt < 5; attempt++) {
-      const result = await this.runner.guarded(context, scope, reading, unitIds.map(orgUnitStream), locks, () => this.enrolAll(members, reading, context));
+      const result = await this.runner.guarded(context, scope, reading, prefetch, locks, () => this.enrolAll(members, reading, context));
       if (result !== null) return result;
     }
     throw new ConcurrencyConflictError('the organisation hierarchy');
@@ -94,6 +102,8 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersMessag
   private async enrolAll(members: readonly EnrolMember[], reading: StreamReading, context: CommandContext): Promise<BatchCommandResult> {
     const replay = await this.replayed(members, context);
     if (replay) return replay;
+    // The stored answer goes out; the caller's scope has been checked, nothing is decided.
+    if (context.replaying) return { ids: [], position: -1n };
     rejectDuplicates(members);
     const hierarchy = new Hierarchy(reading);
     const appends = [];

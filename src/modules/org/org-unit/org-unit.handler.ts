@@ -42,7 +42,11 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
         }
         return {
           ...unit,
-          scope: [{ unitId: parentId, on: c.establishedOn, field: 'parentId' }],
+          // An id already taken outside the caller's scope answers as out of scope, not as taken.
+          scope: [
+            { unitId: c.unitId, on: c.establishedOn, field: 'unitId', ifExists: true },
+            { unitId: parentId, on: c.establishedOn, field: 'parentId' },
+          ],
           prefetch: [orgUnitStream(parentId)],
           shared: (reading) => targetChain(reading, parentId),
           decide: async (state, reading) => decideOrgUnit(c, state, await new Hierarchy(reading).related(parentId, c.establishedOn)),
