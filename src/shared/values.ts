@@ -11,6 +11,13 @@ export function isBusinessDate(value: unknown): value is string {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
+/** The calendar day before a business date. */
+export function dayBefore(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
 /** A UUID in either case (as clients may send it). */
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);

@@ -79,8 +79,15 @@ describe('back-dated commands and the span of the scope', () => {
 
   it('still lets each district record what lies within it for the whole span', async () => {
     const h = await reorganised();
-    // After the move, GA is B's from then on.
-    await api(app, h.officer(h.b)).post(`/members/${h.m}/leave`).send({ effectiveOn: '2025-07-01', reason: 'nghỉ hưu' }).expect(200);
+    // After the move, GA is B's from then on. A member who leaves stays with the unit of her
+    // last day, the day before: leaving on 1 July would leave her in A's June.
+    expectProblem(
+      await api(app, h.officer(h.b)).post(`/members/${h.m}/leave`).send({ effectiveOn: '2025-07-01', reason: 'nghỉ hưu' }),
+      403,
+      'auth.out_of_scope',
+      ['id'],
+    );
+    await api(app, h.officer(h.b)).post(`/members/${h.m}/leave`).send({ effectiveOn: '2025-07-02', reason: 'nghỉ hưu' }).expect(200);
     await api(app, h.officer(h.b)).post('/members').send({ unitId: h.ga, fullName: 'Võ Văn Chín', memberCode: code('M'), joinedOn: '2025-07-15' }).expect(201);
     // A's other unit never left A: back-dating there is A's to do.
     await api(app, h.officer(h.a)).post('/members').send({ unitId: h.other, fullName: 'Đỗ Thị Mười', memberCode: code('M'), joinedOn: '2020-01-01' }).expect(201);

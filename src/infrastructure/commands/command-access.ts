@@ -3,14 +3,19 @@ import type { StreamReading } from './stream-reading.js';
 
 /**
  * What a command touches, the business date from which it touches it, and the request field
- * naming it. `ifExists`: an id the caller chose for something the command creates; when it
- * already exists, the caller must hold it like any other target (so that an id outside the
- * scope answers as out of scope, not as taken).
+ * naming it.
+ * - `ifExists`: an id the caller chose for something the command creates; when it already
+ *   exists, the caller must hold it like any other target (so that an id outside the scope
+ *   answers as out of scope, not as taken).
+ * - `receives`: a unit the command places something in (a member, a child unit), which
+ *   follows the unit through its later mergers: the caller must hold where it goes.
+ * - `ends`: the command ends the target (a leaving, a termination, a merger), which then
+ *   stays where its last day, the day before, puts it: the span starts on that day.
  */
 export type AccessReference = (
-  | { readonly unitId: string; readonly on: string; readonly field: string }
+  | { readonly unitId: string; readonly on: string; readonly field: string; readonly receives?: boolean }
   | { readonly memberId: string; readonly on: string; readonly field: string }
-) & { readonly ifExists?: boolean };
+) & { readonly ifExists?: boolean; readonly ends?: boolean };
 
 export interface ScopeCheck {
   /** The lock keys of the units the check read: they must not move before the command appends. */

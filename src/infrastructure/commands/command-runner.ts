@@ -133,9 +133,13 @@ export class CommandRunner {
     const revision = history.length > 0 ? history[history.length - 1]!.streamRevision : null;
     // A replay answers before If-Match: its own append is what moved the revision on.
     const replay = findReplay(history, context);
-    if (replay) return { id: plan.id, ...replay };
-    // The stored answer goes out; the caller's scope has been checked, nothing is decided.
-    if (context.replaying) return { id: plan.id, streamRevision: revision ?? -1n, position: -1n };
+    if (replay || context.replaying) {
+      // A replay appends nothing, so no guarded append checks what the scope check read: one
+      // that read kept units is answered only after a check under the locks, on fresh reads.
+      if (sharedLocks !== null && reading.usedCache) return null;
+      // With `replaying`, the stored answer goes out: the caller's scope has been checked.
+      return { id: plan.id, ...(replay ?? { streamRevision: revision ?? -1n, position: -1n }) };
+    }
     if (context.ifMatch !== null && context.ifMatch !== revision) throw new PreconditionFailedError(plan.stream, context.ifMatch, revision);
     let state = plan.initialState();
     for (const event of history) state = plan.evolve(state, event as StoredDomainEvent<E>);

@@ -2,6 +2,7 @@ import { MEMBER_EVENTS, memberStream } from '../../../events/org/member-events.j
 import { ORG_UNIT_EVENTS, orgUnitStream } from '../../../events/org/org-unit-events.js';
 import { isOfType, type StoredDomainEvent } from '../../../infrastructure/event-store/domain-events.js';
 import type { StreamReading } from '../../../infrastructure/commands/stream-reading.js';
+import { dayBefore } from '../../../shared/values.js';
 import { evolveMember, initialMemberState, type MemberContext, type MemberState } from '../member/member.decider.js';
 import { evolveOrgUnit, initialOrgUnitState, type OrgUnitContext, type OrgUnitState, parentOn } from '../org-unit/org-unit.decider.js';
 
@@ -121,6 +122,16 @@ export class Hierarchy {
   }
 
   /**
+   * Where what a command places in `unitId` (a member, a child unit) stands on `date`: the
+   * unit it has reached through the mergers of `unitId`, on `date`; once that unit was
+   * terminated, on its last day.
+   */
+  async placedIn(unitId: string, date: string): Promise<{ unitId: string; on: string }> {
+    const membership = await this.membershipOn(unitId, date);
+    return { unitId: membership.unitId, on: membership.endedOn === null ? date : dayBefore(membership.endedOn) };
+  }
+
+  /**
    * Where a member stands for the scope, as the member view has it: the unit her membership
    * has reached on the date through its unit's mergers; once she has left, or her unit was
    * terminated, that unit on her last day. Null for an unknown member.
@@ -151,9 +162,3 @@ export class Hierarchy {
 /** Whether the unit had no active day on or after `date` (it had ended by then, or ended on its first day). */
 const endedBy = (unit: OrgUnitState, date: string): boolean =>
   unit.exists && unit.end !== null && unit.end.on <= (unit.establishedOn > date ? unit.establishedOn : date);
-
-function dayBefore(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
-}

@@ -2,6 +2,7 @@ import { AccessDeniedError } from '../../../infrastructure/auth/auth.errors.js';
 import { type AccessReference, CommandAccess, type ScopeCheck } from '../../../infrastructure/commands/command-access.js';
 import type { StreamReading } from '../../../infrastructure/commands/stream-reading.js';
 import type { ActorMetadata } from '../../../infrastructure/event-store/event-store.port.js';
+import { dayBefore } from '../../../shared/values.js';
 import { Hierarchy } from './hierarchy.js';
 
 /** An administrator without a unit acts on the whole registry. */
@@ -33,13 +34,13 @@ export class OrgAccess extends CommandAccess {
     const walked = hierarchy.unitsRead;
     const checked = new Set<string>();
     for (const ref of references) {
-      const key = 'memberId' in ref ? `member ${ref.memberId} ${ref.on}` : `${ref.unitId} ${ref.on}`;
+      const key = JSON.stringify(ref, ['unitId', 'memberId', 'on', 'ifExists', 'ends', 'receives']);
       if (checked.has(key)) continue;
       checked.add(key);
       const outside = await firstDateOutside(hierarchy, scope, ref);
       if (outside !== null) {
         const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
-        const when = outside === ref.on ? `on ${ref.on}` : `on ${outside} (a command dated ${ref.on} changes it from then on)`;
+        const when = outside === ref.on ? `on ${ref.on}` : `on ${outside} (a command dated ${ref.on} changes where it stands then)`;
         const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} ${when}`, ref.field);
         return { walked: [...walked], refusal };
       }
@@ -55,11 +56,12 @@ export class OrgAccess extends CommandAccess {
  */
 async function firstDateOutside(hierarchy: Hierarchy, scope: string, ref: AccessReference): Promise<string | null> {
   if (ref.ifExists && !(await exists(hierarchy, ref))) return null;
-  const pending = [ref.on];
+  const start = ref.ends ? await lastDayBefore(hierarchy, ref) : ref.on;
+  const pending = [start];
   const dates = new Set(pending);
   const scanned = new Set<string>();
   const later = (date: string | null | undefined): void => {
-    if (date && date > ref.on && !dates.has(date)) {
+    if (date && date > start && !dates.has(date)) {
       dates.add(date);
       pending.push(date);
     }
@@ -71,7 +73,12 @@ async function firstDateOutside(hierarchy: Hierarchy, scope: string, ref: Access
   while (pending.length > 0) {
     pending.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const date = pending.pop()!;
-    const place = 'memberId' in ref ? await hierarchy.memberPlace(ref.memberId, date) : { unitId: ref.unitId, on: date };
+    const place =
+      'memberId' in ref
+        ? await hierarchy.memberPlace(ref.memberId, date)
+        : ref.receives
+          ? await hierarchy.placedIn(ref.unitId, date)
+          : { unitId: ref.unitId, on: date };
     const chain = place === null ? [] : await hierarchy.chainOn(place.unitId, place.on, scope);
     if (chain[chain.length - 1] !== scope) return date;
     // The dates on which the units met so far (those skipped through mergers included) change.
@@ -86,6 +93,14 @@ async function firstDateOutside(hierarchy: Hierarchy, scope: string, ref: Access
     }
   }
   return null;
+}
+
+/** The day before the reference's date, or its target's first day when that is later. */
+async function lastDayBefore(hierarchy: Hierarchy, ref: AccessReference): Promise<string> {
+  const target = 'memberId' in ref ? await hierarchy.member(ref.memberId) : await hierarchy.unit(ref.unitId);
+  const first = !target.exists ? null : 'joinedOn' in target ? target.joinedOn : target.establishedOn;
+  const before = dayBefore(ref.on);
+  return first !== null && first > before && first <= ref.on ? first : before;
 }
 
 async function exists(hierarchy: Hierarchy, ref: AccessReference): Promise<boolean> {

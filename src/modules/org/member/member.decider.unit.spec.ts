@@ -216,6 +216,18 @@ describe('TransferMember', () => {
       .thenThrows(RuleViolation, 'member.change_predates_history', 'effectiveOn');
   });
 
+  it('accepts a transfer dated on the joining day (not before the latest change)', () => {
+    given([enrolled(GRASSROOTS_A, '2024-05-01')])
+      .when(transfer(GRASSROOTS_B, '2024-05-01'), ctx(unit([grassroots(GRASSROOTS_B)]), GRASSROOTS_A))
+      .then([memberTransferred(GRASSROOTS_A, GRASSROOTS_B, '2024-05-01')]);
+  });
+
+  it('accepts a transfer dated on the day of the latest recorded change', () => {
+    given([enrolled(GRASSROOTS_A), memberTransferred(GRASSROOTS_A, GRASSROOTS_B, '2025-07-01')])
+      .when(transfer(GRASSROOTS_C, '2025-07-01'), ctx(unit([grassroots(GRASSROOTS_C)]), GRASSROOTS_B))
+      .then([memberTransferred(GRASSROOTS_B, GRASSROOTS_C, '2025-07-01')]);
+  });
+
   it('reports an unknown member as NotFound', () => {
     given([])
       .when(transfer(GRASSROOTS_B), ctx(unit([grassroots(GRASSROOTS_B)])))
@@ -254,6 +266,18 @@ describe('LeaveMember', () => {
     given([enrolled(GRASSROOTS_A), memberTransferred(GRASSROOTS_A, GRASSROOTS_B, '2025-07-01')])
       .when(remove('2024-05-01'), ctx(NO_UNIT, GRASSROOTS_B))
       .thenThrows(RuleViolation, 'member.change_predates_history', 'effectiveOn');
+  });
+
+  it('accepts leaving on the joining day (not before the latest change)', () => {
+    given([enrolled(GRASSROOTS_A, '2024-05-01')])
+      .when(remove('2024-05-01'), ctx(NO_UNIT, GRASSROOTS_A))
+      .then([left(GRASSROOTS_A, '2024-05-01', 'public-sector union dissolved')]);
+  });
+
+  it('accepts leaving on the day of the latest recorded change', () => {
+    given([enrolled(GRASSROOTS_A), memberTransferred(GRASSROOTS_A, GRASSROOTS_B, '2025-07-01')])
+      .when(remove('2025-07-01'), ctx(NO_UNIT, GRASSROOTS_B))
+      .then([left(GRASSROOTS_B, '2025-07-01', 'public-sector union dissolved')]);
   });
 
   it('reports an unknown member as NotFound', () => {

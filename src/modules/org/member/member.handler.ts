@@ -42,7 +42,7 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
         // An id already taken outside the caller's scope answers as out of scope, not as taken.
         scope: [
           { memberId: c.memberId, on: c.joinedOn, field: 'memberId', ifExists: true },
-          { unitId: c.unitId, on: c.joinedOn, field: 'unitId' },
+          { unitId: c.unitId, on: c.joinedOn, field: 'unitId', receives: true },
         ],
         prefetch: [orgUnitStream(c.unitId)],
         shared: (reading) => chains(new Hierarchy(reading), [c.unitId]),
@@ -54,7 +54,10 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
       const toUnitId = c.type === 'TransferMember' ? c.toUnitId : null;
       return {
         ...member,
-        scope: [{ memberId: c.memberId, on: c.effectiveOn, field: 'id' }, ...(toUnitId ? [{ unitId: toUnitId, on: c.effectiveOn, field: 'toUnitId' }] : [])],
+        scope: [
+          { memberId: c.memberId, on: c.effectiveOn, field: 'id', ends: c.type === 'LeaveMember' },
+          ...(toUnitId ? [{ unitId: toUnitId, on: c.effectiveOn, field: 'toUnitId', receives: true }] : []),
+        ],
         prefetch: toUnitId ? [orgUnitStream(toUnitId)] : [],
         // The unit she leaves (through its mergers) and the one she joins: both are read by the rule.
         shared: async (reading) => {
@@ -86,7 +89,7 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersMessag
   async execute({ command: members, context }: ImportMembersMessage): Promise<BatchCommandResult> {
     const scope = members.flatMap((m, i) => [
       { memberId: m.memberId, on: m.joinedOn, field: `members[${i}].memberId`, ifExists: true },
-      { unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId` },
+      { unitId: m.unitId, on: m.joinedOn, field: `members[${i}].unitId`, receives: true },
     ]);
     const unitIds = [...new Set(members.map((m) => m.unitId))];
     const prefetch = [...unitIds.map(orgUnitStream), ...members.map((m) => memberStream(m.memberId))];

@@ -245,6 +245,18 @@ describe('RenameOrgUnit', () => {
     given(districtA).when(rename('Early', '2019-12-31')).thenThrows(RuleViolation, 'org_unit.change_predates_history', 'effectiveOn');
   });
 
+  it('accepts a rename dated on the establishment day (not before the latest change)', () => {
+    given(districtA)
+      .when(rename('District A (new)', '2020-01-01'))
+      .then([renamed(DISTRICT_A, 'District A (new)', 'District A', '2020-01-01')]);
+  });
+
+  it('accepts a rename dated on the day of the latest recorded change', () => {
+    given([...districtA, renamed(DISTRICT_A, 'Second', 'District A', '2025-07-01')])
+      .when(rename('Third', '2025-07-01'))
+      .then([renamed(DISTRICT_A, 'Third', 'Second', '2025-07-01')]);
+  });
+
   it('refuses a rename on or after termination', () => {
     given([...districtA, terminated(DISTRICT_A, '2025-07-01')])
       .when(rename('Too late', '2025-07-01'))
@@ -277,6 +289,24 @@ describe('TransferOrgUnit', () => {
     given([established(PROVINCE_A, 'provincial_federation', null)])
       .when(transfer(NATIONAL, '2024-05-01', PROVINCE_A), relatedTo(national))
       .then([transferred(PROVINCE_A, null, NATIONAL, '2024-05-01')]);
+  });
+
+  it('accepts a transfer dated on the establishment day (not before the latest change)', () => {
+    given(districtA)
+      .when(transfer(PROVINCE_B, '2020-01-01'), relatedTo(provinceB, [NATIONAL]))
+      .then([transferred(DISTRICT_A, PROVINCE_A, PROVINCE_B, '2020-01-01')]);
+  });
+
+  it('accepts a transfer dated on the day of the latest recorded change', () => {
+    given([...districtA, transferred(DISTRICT_A, PROVINCE_A, PROVINCE_B, '2024-05-01')])
+      .when(transfer(NATIONAL, '2024-05-01'), relatedTo(national))
+      .then([transferred(DISTRICT_A, PROVINCE_B, NATIONAL, '2024-05-01')]);
+  });
+
+  it('refuses a date before the latest recorded change', () => {
+    given([...districtA, transferred(DISTRICT_A, PROVINCE_A, PROVINCE_B, '2024-05-01')])
+      .when(transfer(NATIONAL, '2024-04-30'), relatedTo(national))
+      .thenThrows(RuleViolation, 'org_unit.change_predates_history', 'effectiveOn');
   });
 
   it('refuses a terminated parent', () => {
@@ -355,6 +385,16 @@ describe('MergeOrgUnit', () => {
       .then([merged(DISTRICT_A, DISTRICT_B, '2025-07-01')]);
   });
 
+  it('accepts a merger dated on the establishment day (not before the latest change)', () => {
+    given(provinceA).when(merge(PROVINCE_B, '2020-01-01'), relatedTo(provinceB)).then([merged(PROVINCE_A, PROVINCE_B, '2020-01-01')]);
+  });
+
+  it('accepts a merger dated on the day of the latest recorded change', () => {
+    given([...provinceA, renamed(PROVINCE_A, 'Renamed', 'Unit 02', '2025-07-01')])
+      .when(merge(PROVINCE_B, '2025-07-01'), relatedTo(provinceB))
+      .then([merged(PROVINCE_A, PROVINCE_B, '2025-07-01')]);
+  });
+
   it('refuses a target of another level', () => {
     given(provinceA).when(merge(DISTRICT_B), relatedTo(districtB)).thenThrows(RuleViolation, 'org_unit.merge_across_levels', 'intoUnitId');
   });
@@ -407,6 +447,16 @@ describe('TerminateOrgUnit', () => {
 
   it('terminates an active unit', () => {
     given(districtA).when(terminate('2025-07-01')).then([terminated(DISTRICT_A, '2025-07-01', 'district level abolished')]);
+  });
+
+  it('accepts a termination dated on the establishment day (not before the latest change)', () => {
+    given(districtA).when(terminate('2020-01-01')).then([terminated(DISTRICT_A, '2020-01-01', 'district level abolished')]);
+  });
+
+  it('accepts a termination dated on the day of the latest recorded change', () => {
+    given([...districtA, transferred(DISTRICT_A, PROVINCE_A, PROVINCE_B, '2025-07-01')])
+      .when(terminate('2025-07-01'))
+      .then([terminated(DISTRICT_A, '2025-07-01', 'district level abolished')]);
   });
 
   it('refuses placing a unit under a parent terminated later (it would be left under a terminated unit)', () => {

@@ -45,7 +45,7 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
           // An id already taken outside the caller's scope answers as out of scope, not as taken.
           scope: [
             { unitId: c.unitId, on: c.establishedOn, field: 'unitId', ifExists: true },
-            { unitId: parentId, on: c.establishedOn, field: 'parentId' },
+            { unitId: parentId, on: c.establishedOn, field: 'parentId', receives: true },
           ],
           prefetch: [orgUnitStream(parentId)],
           shared: (reading) => targetChain(reading, parentId),
@@ -65,8 +65,8 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
         return {
           ...unit,
           scope: [
-            { unitId: c.unitId, on: c.effectiveOn, field: 'id' },
-            { unitId: targetId, on: c.effectiveOn, field },
+            { unitId: c.unitId, on: c.effectiveOn, field: 'id', ends: c.type === 'MergeOrgUnit' },
+            { unitId: targetId, on: c.effectiveOn, field, receives: true },
           ],
           prefetch: [orgUnitStream(targetId)],
           // The unit moves: held alone, so that no scope check below it runs meanwhile.
@@ -78,7 +78,7 @@ export class OrgUnitCommandHandler implements ICommandHandler<OrgUnitCommandMess
       case 'TerminateOrgUnit':
         return {
           ...unit,
-          scope: [{ unitId: c.unitId, on: c.effectiveOn, field: 'id' }],
+          scope: [{ unitId: c.unitId, on: c.effectiveOn, field: 'id', ends: true }],
           exclusive: [c.unitId],
           shared: () => [],
           decide: async (state) => decideOrgUnit(c, state, { ...NO_CONTEXT, childIds: await this.dependents.childrenOnOrAfter(c.unitId, c.effectiveOn) }),
