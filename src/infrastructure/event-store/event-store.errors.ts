@@ -22,6 +22,19 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
+/**
+ * The stream was deleted for good (an EventStoreDB tombstone): it can be neither read nor
+ * appended to again, and reading it as empty would let a command start it over.
+ */
+export class StreamDeletedError extends Error {
+  readonly code = 'event_store.stream_deleted';
+
+  constructor(readonly stream: string) {
+    super(`stream ${stream} has been deleted for good; it can be neither read nor appended to`);
+    this.name = 'StreamDeletedError';
+  }
+}
+
 /** The request cannot be served by this event store (bad argument or missing capability). */
 export class EventStoreUsageError extends Error {
   readonly code: string = 'event_store.usage';

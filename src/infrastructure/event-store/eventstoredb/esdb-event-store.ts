@@ -53,6 +53,16 @@ import { DEFAULT_READ_COUNT, validateAppend } from '../append-rules.js';
 const DEFAULT_BATCH_SIZE = 500;
 /** Events fetched per request when paging through $all. */
 const READ_PAGE_SIZE = 500;
+/** How long a live subscription with nothing to deliver waits before it looks for the head again. */
+const DEFAULT_HEAD_POLL_MS = 250;
+
+export interface EsdbEventStoreOptions {
+  /**
+   * How often (ms) a live subscription with nothing to deliver reads the head of $all, so
+   * that its checkpoint follows events its filter leaves out (the server reports them rarely).
+   */
+  readonly headPollMs?: number;
+}
 
 /**
  * The EventStoreDB adapter of the event store port (server 22.6 or later, which gives log
@@ -62,10 +72,16 @@ const READ_PAGE_SIZE = 500;
 export class EsdbEventStore extends EventStore {
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<EsdbLogSubscription>();
+  private readonly headPollMs: number;
 
   /** @param connectionString an `esdb://` or `esdb+discover://` connection string. */
-  constructor(connectionString: string) {
+  constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
     super();
+    const headPollMs = options.headPollMs ?? DEFAULT_HEAD_POLL_MS;
+    if (!Number.isSafeInteger(headPollMs) || headPollMs < 1) {
+      throw new EventStoreUsageError(`headPollMs must be a positive whole number of milliseconds, got ${headPollMs}`);
+    }
+    this.headPollMs = headPollMs;
     this.client = EventStoreDBClient.connectionString(connectionString);
   }
 
@@ -80,7 +96,7 @@ export class EsdbEventStore extends EventStore {
     try {
       result = await this.client.appendToStream(stream, events.map(toEventData), { expectedRevision: expected });
     } catch (error) {
-      throw toPortError(error);
+      throw toPortError(error, stream);
     }
     if (!result.success) {
       // Only when the connection string sets throwOnAppendFailure=false.
@@ -123,7 +139,7 @@ export class EsdbEventStore extends EventStore {
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw toPortError(error);
+      throw toPortError(error, stream);
     }
     return events;
   }
@@ -186,7 +202,13 @@ export class EsdbEventStore extends EventStore {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     validateCount('batchSize', batchSize);
     if (batchSize === 0) throw new EventStoreUsageError('batchSize must be at least 1');
-    const subscription: EsdbLogSubscription = new EsdbLogSubscription(this.client, options, batchSize, () =>
+    const settings = {
+      batchSize,
+      headPollMs: this.headPollMs,
+      pageSize: READ_PAGE_SIZE,
+      readPage: (from: ReadPosition) => this.readAllPage(from, FORWARDS, READ_PAGE_SIZE),
+    };
+    const subscription: EsdbLogSubscription = new EsdbLogSubscription(this.client, options, settings, () =>
       this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
@@ -252,6 +274,20 @@ function validateCount(name: string, value: number): void {
   }
 }
 
+/** How far a subscription has read $all for itself, and the last event there it has to deliver. */
+interface CheckedLog {
+  readonly upTo: Position;
+  readonly lastMatch: Position | null;
+}
+
+interface SubscriptionSettings {
+  readonly batchSize: number;
+  readonly headPollMs: number;
+  readonly pageSize: number;
+  /** Reads up to pageSize events of $all forwards from a position (inclusive). */
+  readonly readPage: (from: ReadPosition) => Promise<AllStreamResolvedEvent[]>;
+}
+
 /**
  * A catch-up subscription to $all as batches. Pull-based: a batch is whatever the client's
  * subscription stream has buffered (up to batchSize), so a slow consumer applies backpressure
@@ -260,30 +296,55 @@ function validateCount(name: string, value: number): void {
  * A batch's checkpoint is the furthest position known to be passed over completely: the last
  * event taken from the stream (delivered or dropped here), or, once everything buffered has
  * been taken, the server's latest checkpoint (the client calls the listener in stream order,
- * after buffering every event before it).
+ * after buffering every event before it) or the head of the log as this subscription checked
+ * it.
+ *
+ * The head. The server sends no checkpoint when a filtered subscription turns live, and while
+ * live only one per CHECKPOINT_INTERVAL_MULTIPLIER × 32 events it leaves out, so a subscription
+ * whose filter leaves out the newest events would stay below the head of a quiet log (and
+ * `minPosition` waits on it would time out). So when the client reports the subscription caught
+ * up, and whenever it is live with nothing to take for headPollMs, the subscription reads $all
+ * forwards from its checkpoint, a page at a time, and notes how far it read (`upTo`) and the
+ * last event there that it delivers (`lastMatch`). `upTo` becomes the checkpoint once the stream
+ * has passed `lastMatch`. That never passes an event not yet delivered, however the read races
+ * with live events: $all only grows at its end, so the read saw every event up to `upTo`. Of
+ * those this subscription delivers, the ones up to the checkpoint have been delivered, and the
+ * others, up to `lastMatch`, come through the stream in log order, whether the server sent them
+ * before the read or they are still on their way, so once the stream has passed `lastMatch` it
+ * has passed all of them. An event committed after the read lies beyond `upTo`: the next check
+ * or the stream covers it. The stream's "passed" is its own: an event taken, a server
+ * checkpoint (in stream order), or an earlier `upTo` (reported under the same rule).
  */
 class EsdbLogSubscription implements LogSubscription {
   private readonly source: AllStreamSubscription;
   private readonly resume: ResumePoint;
   private readonly accept: (resolved: AllStreamResolvedEvent) => boolean;
-  private readonly batchSize: number;
   private lastCheckpoint: Position | null;
   private serverCheckpoint: Position | null = null;
+  private checked: CheckedLog | null = null;
+  /** Between the client's caughtUp and fellBehind notices (servers from 23.10 send them). */
+  private live = false;
+  /** The head is to be checked at the next moment with nothing to take. */
+  private headDue = false;
   private closed = false;
   private ended = false;
   private failure: { readonly error: unknown } | null = null;
   private wake: (() => void) | null = null;
+  private markClosed: () => void = () => undefined;
+  /** Settles when the subscription is closed, so that a head read in flight does not hold the iterator. */
+  private readonly whenClosed = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
 
   constructor(
     client: EventStoreDBClient,
     options: SubscribeOptions,
-    batchSize: number,
+    private readonly settings: SubscriptionSettings,
     private readonly onClose: () => void,
   ) {
     this.resume = resumeAfter(options.after);
     this.lastCheckpoint = this.resume.after;
     this.accept = logFilterPredicate(options.filter);
-    this.batchSize = batchSize;
     const filter = toClientFilter(options.filter, (_subscription, position) => {
       if (this.serverCheckpoint === null || comparePositions(position, this.serverCheckpoint) > 0) {
         this.serverCheckpoint = position;
@@ -293,9 +354,19 @@ class EsdbLogSubscription implements LogSubscription {
     this.source = client.subscribeToAll(
       { fromPosition: this.resume.fromPosition, filter },
       // Lets a batch take up to batchSize events that have arrived, not just Node's default 16.
-      { highWaterMark: batchSize },
+      { highWaterMark: settings.batchSize },
     );
     this.source.on('readable', () => this.notify());
+    this.source.on('caughtUp', () => {
+      this.live = true;
+      this.headDue = true;
+      this.notify();
+    });
+    this.source.on('fellBehind', () => {
+      this.live = false;
+      // Ends a wait that would check the head: catching up, the server's checkpoints lead the way.
+      this.notify();
+    });
     this.source.on('end', () => {
       this.ended = true;
       this.notify();
@@ -318,9 +389,12 @@ class EsdbLogSubscription implements LogSubscription {
         }
         if (this.failure !== null) throw toPortError(this.failure.error);
         if (this.ended) throw new EventStoreUnavailableError('EventStoreDB ended the subscription to $all');
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
+        if (this.headDue) {
+          this.headDue = false;
+          await this.checkHead();
+          continue;
+        }
+        await this.waitForNews(this.live ? this.settings.headPollMs : null);
       }
     } finally {
       await this.close();
@@ -330,6 +404,7 @@ class EsdbLogSubscription implements LogSubscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosed();
     this.notify();
     this.onClose();
     try {
@@ -345,7 +420,7 @@ class EsdbLogSubscription implements LogSubscription {
     const events: StoredEvent[] = [];
     let reached = this.lastCheckpoint;
     let drained = false;
-    while (events.length < this.batchSize) {
+    while (events.length < this.settings.batchSize) {
       const resolved: AllStreamResolvedEvent | null = this.source.read();
       if (resolved === null) {
         drained = true;
@@ -357,12 +432,58 @@ class EsdbLogSubscription implements LogSubscription {
       if (isAfterResumePoint(position, this.resume) && this.accept(resolved)) events.push(toStoredEvent(resolved));
     }
     if (drained && this.serverCheckpoint !== null) reached = later(reached, this.serverCheckpoint);
+    const checked = this.checked;
+    if (drained && checked !== null && (checked.lastMatch === null || (reached !== null && comparePositions(reached, checked.lastMatch) >= 0))) {
+      reached = later(reached, checked.upTo);
+    }
     // Nothing taken and no checkpoint yet (no event is taken without its position).
     if (reached === null) return null;
     const moved = this.lastCheckpoint === null || comparePositions(reached, this.lastCheckpoint) > 0;
     if (events.length === 0 && !moved) return null;
     this.lastCheckpoint = reached;
     return { events, checkpoint: cursorOf(reached) };
+  }
+
+  /** Reads the next page of $all after what is passed or checked already (see the class comment). */
+  private async checkHead(): Promise<void> {
+    const previous = this.checked;
+    const from = previous === null ? this.lastCheckpoint : later(this.lastCheckpoint, previous.upTo);
+    const read = this.settings.readPage(from ?? START);
+    // Once closed, the read's outcome (the client may be disposed of under it) is of no interest.
+    read.catch(() => undefined);
+    const page = await Promise.race([read, this.whenClosed.then(() => null)]);
+    if (page === null || this.closed) return;
+    let upTo = previous?.upTo ?? null;
+    let lastMatch = previous?.lastMatch ?? null;
+    for (const resolved of page) {
+      const position = resolved.event?.position;
+      // The read includes its start position.
+      if (position === undefined || (from !== null && comparePositions(position, from) <= 0)) continue;
+      upTo = position;
+      if (this.accept(resolved)) lastMatch = position;
+    }
+    if (upTo !== null) this.checked = { upTo, lastMatch };
+    // A full page: the log goes on; read on at the next moment with nothing to take.
+    if (page.length >= this.settings.pageSize) this.headDue = true;
+  }
+
+  /** Waits for the stream or a close; while live, for at most headPollMs, after which the head is due. */
+  private waitForNews(pollMs: number | null): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer =
+        pollMs === null
+          ? null
+          : setTimeout(() => {
+              this.headDue = true;
+              this.notify();
+            }, pollMs);
+      // A poll alone does not keep the process running.
+      timer?.unref();
+      this.wake = () => {
+        if (timer !== null) clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private notify(): void {

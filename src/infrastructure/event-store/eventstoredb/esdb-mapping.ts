@@ -10,6 +10,7 @@ import {
   NotLeaderError,
   START,
   STREAM_EXISTS,
+  StreamDeletedError as ClientStreamDeletedError,
   TimeoutError,
   UnavailableError,
   WrongExpectedVersionError,
@@ -32,6 +33,7 @@ import {
 import {
   EventStoreUnavailableError,
   EventStoreUsageError,
+  StreamDeletedError,
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import type {
@@ -314,10 +316,12 @@ function isUnavailable(error: Error): boolean {
 
 /**
  * The error to throw for one raised by the client: a wrong expected version becomes
- * `WrongExpectedRevisionError`, connection trouble `EventStoreUnavailableError`; anything else
- * is returned unchanged.
+ * `WrongExpectedRevisionError`, a tombstoned stream `StreamDeletedError`, connection trouble
+ * `EventStoreUnavailableError`; anything else is returned unchanged.
+ *
+ * @param stream the stream the failed call was about, named when the client's error names none
  */
-export function toPortError(error: unknown): unknown {
+export function toPortError(error: unknown, stream?: string): unknown {
   if (!(error instanceof Error)) return error;
   // Some client paths reject with the raw gRPC error rather than its command error.
   const converted = convertToCommandError(error);
@@ -327,6 +331,10 @@ export function toPortError(error: unknown): unknown {
       revisionToString(converted.expectedVersion),
       revisionToString(converted.actualVersion),
     );
+  }
+  if (converted instanceof ClientStreamDeletedError) {
+    // The client takes the name from the server's answer; the caller's covers an answer without one.
+    return new StreamDeletedError(converted.streamName || stream || '(unnamed stream)');
   }
   if (isUnavailable(converted)) {
     return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${converted.message}`, { cause: error });

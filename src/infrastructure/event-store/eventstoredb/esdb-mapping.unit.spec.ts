@@ -39,10 +39,11 @@ import { Metadata, status as GrpcStatus, type ClientReadableStream, type Service
 import {
   EventStoreUnavailableError,
   EventStoreUsageError,
+  StreamDeletedError as PortStreamDeletedError,
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import type { NewEvent, StoredEvent, SubscriptionBatch } from '../event-store.port.js';
-import { EsdbEventStore } from './esdb-event-store.js';
+import { EsdbEventStore, type EsdbEventStoreOptions } from './esdb-event-store.js';
 import {
   CHECKPOINT_INTERVAL_MULTIPLIER,
   UnreadableEventError,
@@ -381,15 +382,32 @@ describe('toPortError', () => {
     expect(toPortError(new Error('Failed to discover after 10 attempts.'))).toBeInstanceOf(EventStoreUnavailableError);
   });
 
+  it('maps a tombstoned stream to StreamDeletedError naming it, raw or converted', () => {
+    const raw = serviceError(GrpcStatus.FAILED_PRECONDITION, 'Event stream unit-1 is deleted.', {
+      exception: 'stream-deleted',
+      'stream-name': 'unit-1',
+    });
+    expect(convertToCommandError(raw)).toBeInstanceOf(StreamDeletedError);
+    for (const error of [raw, convertToCommandError(raw), StreamDeletedError.fromStreamName('unit-1')]) {
+      const mapped = toPortError(error, 'unit-other');
+      expect(mapped).toBeInstanceOf(PortStreamDeletedError);
+      expect(mapped).toMatchObject({ code: 'event_store.stream_deleted', stream: 'unit-1' });
+      expect((mapped as Error).message).toContain('unit-1');
+    }
+  });
+
+  it("names the caller's stream when the client's deleted-stream error names none", () => {
+    expect(toPortError(StreamDeletedError.fromStreamName(''), 'unit-2')).toMatchObject({ stream: 'unit-2' });
+  });
+
   it('returns anything else unchanged', () => {
     const others: unknown[] = [
-      StreamDeletedError.fromStreamName('unit-1'),
       new StreamNotFoundError(undefined, 'unit-1'),
       convertToCommandError(serviceError(GrpcStatus.UNAUTHENTICATED, 'Bad credentials')),
       new TypeError('boom'),
       'a string',
     ];
-    expect(others[2]).toBeInstanceOf(AccessDeniedError);
+    expect(others[1]).toBeInstanceOf(AccessDeniedError);
     for (const error of others) expect(toPortError(error)).toBe(error);
   });
 });
@@ -568,6 +586,20 @@ function checkpointResp(position: Position): ReadResp {
   return new streamsPb.ReadResp().setCheckpoint(checkpoint);
 }
 
+function confirmationResp(): ReadResp {
+  return new streamsPb.ReadResp().setConfirmation(new streamsPb.ReadResp.SubscriptionConfirmation().setSubscriptionId('sub-1'));
+}
+
+/** The server's notice that a subscription has turned live (it carries no position). */
+function caughtUpResp(): ReadResp {
+  return new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp());
+}
+
+/** The server's notice that a live subscription has fallen behind and catches up again. */
+function fellBehindResp(): ReadResp {
+  return new streamsPb.ReadResp().setFellBehind(new streamsPb.ReadResp.FellBehind());
+}
+
 const convertAll = (readEvent: InstanceType<typeof streamsPb.ReadResp.ReadEvent>): AllStreamResolvedEvent =>
   convertGrpcEvent(readEvent) as AllStreamResolvedEvent;
 
@@ -590,8 +622,108 @@ function idsOf(events: readonly StoredEvent[]): bigint[] {
   return events.map((e) => e.position);
 }
 
-function storeUnderTest(): EsdbEventStore {
-  return new EsdbEventStore('esdb://localhost:2113?tls=false');
+function summary(batch: SubscriptionBatch): { positions: bigint[]; checkpoint: string } {
+  return { positions: idsOf(batch.events), checkpoint: batch.checkpoint };
+}
+
+/** Lets the event loop turn until the fake streams have nothing left to do (no clock involved). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Reads a subscription's batches, telling "nothing for now" apart from a batch. */
+class BatchReader {
+  /** Every batch read so far, in order. */
+  readonly batches: SubscriptionBatch[] = [];
+  private pending: Promise<IteratorResult<SubscriptionBatch>> | null = null;
+
+  constructor(private readonly iterator: AsyncIterator<SubscriptionBatch>) {}
+
+  /** The next batch, or null when none has come once the event loop has settled. */
+  async next(): Promise<SubscriptionBatch | null> {
+    const result = await Promise.race([this.pendingResult(), settle().then(() => null)]);
+    if (result === null) return null;
+    this.pending = null;
+    if (result.done === true) throw new Error('the subscription ended');
+    this.batches.push(result.value);
+    return result.value;
+  }
+
+  /** The batches that come until none does. */
+  async drain(): Promise<SubscriptionBatch[]> {
+    const taken: SubscriptionBatch[] = [];
+    for (let batch = await this.next(); batch !== null; batch = await this.next()) taken.push(batch);
+    return taken;
+  }
+
+  /** The iterator's answer that is awaited (asked for now if none is). */
+  pendingResult(): Promise<IteratorResult<SubscriptionBatch>> {
+    this.pending ??= this.iterator.next();
+    return this.pending;
+  }
+}
+
+/**
+ * Checks the batches of a subscription against the log: checkpoints strictly increasing, events
+ * in log order, and no checkpoint past a matching event that this batch or an earlier one has
+ * not delivered.
+ */
+function expectFaithful(batches: readonly SubscriptionBatch[], log: readonly RecordSpec[], matches: (r: RecordSpec) => boolean): void {
+  const delivered: bigint[] = [];
+  let previous: Position | null = null;
+  for (const batch of batches) {
+    delivered.push(...idsOf(batch.events));
+    const checkpoint = parseCursor(batch.checkpoint);
+    if (previous !== null) expect({ checkpoint: batch.checkpoint, order: comparePositions(checkpoint, previous) }).toEqual({ checkpoint: batch.checkpoint, order: 1 });
+    previous = checkpoint;
+    const undelivered = log
+      .filter((r) => matches(r) && comparePositions(r.position!, checkpoint) <= 0)
+      .map((r) => r.position!.prepare)
+      .filter((p) => !delivered.includes(p));
+    expect({ checkpoint: batch.checkpoint, undelivered }).toEqual({ checkpoint: batch.checkpoint, undelivered: [] });
+  }
+  expect([...delivered].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(delivered);
+  expect(new Set(delivered).size).toBe(delivered.length);
+}
+
+function storeUnderTest(options?: EsdbEventStoreOptions): EsdbEventStore {
+  return new EsdbEventStore('esdb://localhost:2113?tls=false', options);
+}
+
+/** A read the server fails, as gRPC reports it: an error on the call's stream once it has begun. */
+function failedReadOf(error: ServiceError): ReadStream<AllStreamResolvedEvent> {
+  const grpc = fakeGrpcStream();
+  setImmediate(() => grpc.emit('error', error));
+  return new ReadStream<AllStreamResolvedEvent>(() => Promise.resolve(asClientStream(grpc)), convertAll, {});
+}
+
+/** The trailers with which the server refuses a call on a tombstoned stream. */
+function streamDeletedServiceError(stream: string): ServiceError {
+  return serviceError(GrpcStatus.FAILED_PRECONDITION, `Event stream '${stream}' is deleted.`, {
+    exception: 'stream-deleted',
+    'stream-name': stream,
+  });
+}
+
+/**
+ * $all as a fake server holds it, for the store's own reads: forwards or backwards from a
+ * position, that position included, as the server reads $all. Events pushed onto the log
+ * later are read too. Returns the requests made.
+ */
+function fakeLog(log: readonly RecordSpec[]): ReadAllOptions[] {
+  const reads: ReadAllOptions[] = [];
+  jest.spyOn(EventStoreDBClient.prototype, 'readAll').mockImplementation((options: ReadAllOptions = {}) => {
+    reads.push(options);
+    const from = typeof options.fromPosition === 'object' ? options.fromPosition : null;
+    const backwards = options.direction === 'backwards';
+    const page = (backwards ? [...log].reverse() : log).filter((r) => {
+      if (from === null) return true;
+      const order = comparePositions(r.position!, from);
+      return backwards ? order <= 0 : order >= 0;
+    });
+    return readStreamOf(page.slice(0, Number(options.maxCount ?? Number.MAX_SAFE_INTEGER)).map(eventResp));
+  });
+  return reads;
 }
 
 describe('EsdbEventStore over a faked transport', () => {
@@ -654,6 +786,48 @@ describe('EsdbEventStore over a faked transport', () => {
     await expect(store.appendToStream('unit-1', [], 'any')).rejects.toBeInstanceOf(EventStoreUsageError);
     await expect(store.appendToStream('$system', [newEvent()], 'any')).rejects.toBeInstanceOf(EventStoreUsageError);
     await store.close();
+  });
+
+  it('refuses to read a tombstoned stream with StreamDeletedError, alone or among others', async () => {
+    jest.spyOn(EventStoreDBClient.prototype, 'readStream').mockImplementation((stream: string) =>
+      stream === 'unit-gone'
+        ? failedReadOf(streamDeletedServiceError(stream))
+        : readStreamOf([eventResp(at(100n, { stream, revision: 0n }))]),
+    );
+    const store = storeUnderTest();
+    for (const read of [
+      () => store.readStream('unit-gone'),
+      () => store.readStream('unit-gone', { direction: 'backwards', maxCount: 1 }),
+      () => store.readStreams(['unit-1', 'unit-gone']),
+      () => store.streamRevisions(['unit-gone']),
+    ]) {
+      const attempt = read();
+      await expect(attempt).rejects.toBeInstanceOf(PortStreamDeletedError);
+      await expect(attempt).rejects.toMatchObject({ code: 'event_store.stream_deleted', stream: 'unit-gone' });
+    }
+    await expect(store.readStream('unit-1')).resolves.toHaveLength(1);
+    await store.close();
+  });
+
+  it('refuses an append to a tombstoned stream with StreamDeletedError, whichever way the client reports it', async () => {
+    jest
+      .spyOn(EventStoreDBClient.prototype, 'appendToStream')
+      .mockRejectedValueOnce(StreamDeletedError.fromStreamName('unit-gone'))
+      .mockRejectedValueOnce(streamDeletedServiceError('unit-gone'));
+    const store = storeUnderTest();
+    for (let i = 0; i < 2; i++) {
+      const attempt = store.appendToStream('unit-gone', [newEvent()], 'any');
+      await expect(attempt).rejects.toBeInstanceOf(PortStreamDeletedError);
+      await expect(attempt).rejects.toMatchObject({ code: 'event_store.stream_deleted', stream: 'unit-gone' });
+    }
+    await store.close();
+  });
+
+  it('refuses a head poll interval that is not a positive whole number of milliseconds, naming it', () => {
+    for (const headPollMs of [0, -5, 1.5, Number.NaN]) {
+      expect(() => storeUnderTest({ headPollMs })).toThrow(EventStoreUsageError);
+      expect(() => storeUnderTest({ headPollMs })).toThrow(/headPollMs/);
+    }
   });
 
   it('reads an absent stream as empty', async () => {
@@ -837,6 +1011,266 @@ describe('EsdbEventStore over a faked transport', () => {
       await store.close();
       await expect(pending).resolves.toEqual({ done: true, value: undefined });
       expect(grpc.writableEnded).toBe(true);
+    });
+
+    describe('reaching the head of the log', () => {
+      const isAlpha = (record: RecordSpec): boolean => record.type === 'Alpha';
+      const alpha = (position: bigint): RecordSpec => at(position, { type: 'Alpha' });
+      const beta = (position: bigint): RecordSpec => at(position, { type: 'Beta' });
+
+      const opened: EsdbEventStore[] = [];
+
+      afterEach(async () => {
+        jest.useRealTimers();
+        // Closes what a failed test left open (closing twice is harmless).
+        await Promise.all(opened.splice(0).map((store) => store.close()));
+      });
+
+      function openStore(options: EsdbEventStoreOptions): EsdbEventStore {
+        const store = storeUnderTest(options);
+        opened.push(store);
+        return store;
+      }
+
+      /** Fake timers for the head polls; the fake streams run on setImmediate and microtasks. */
+      function fakePollTimers(): void {
+        jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+      }
+
+      it('reaches the head of a quiet log once caught up, though the server sends no checkpoint then', async () => {
+        const log = [alpha(100n), beta(200n), beta(300n)];
+        fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        // Fewer events than the server's checkpoint interval: it sends the match, then only caughtUp.
+        grpc.write(confirmationResp());
+        grpc.write(eventResp(log[0]!));
+        grpc.write(caughtUpResp());
+
+        expect((await reader.drain()).map(summary)).toEqual([
+          { positions: [100n], checkpoint: '100/100' },
+          { positions: [], checkpoint: '300/300' },
+        ]);
+        expect(store.positionOfCursor(reader.batches.at(-1)!.checkpoint)).toBe(await store.headPosition());
+        await subscription.close();
+        await store.close();
+      });
+
+      it('holds the head back until a matching event the head read saw has come through the subscription', async () => {
+        // 300 and 400 are appended after the server said caught up: the head read sees them
+        // before the subscription receives 300.
+        const log = [alpha(100n), beta(200n), alpha(300n), beta(400n)];
+        fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(eventResp(log[0]!));
+        grpc.write(caughtUpResp());
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [100n], checkpoint: '100/100' }]);
+
+        grpc.write(eventResp(log[2]!));
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [300n], checkpoint: '400/400' }]);
+        expectFaithful(reader.batches, log, isAlpha);
+        await subscription.close();
+        await store.close();
+      });
+
+      it('follows the head while live with nothing to deliver, not while catching up or fallen behind', async () => {
+        fakePollTimers();
+        const log = [alpha(100n)];
+        const reads = fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 1000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(eventResp(log[0]!));
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [100n], checkpoint: '100/100' }]);
+
+        // Catching up: the server's checkpoints lead the way; the log is not read.
+        log.push(beta(200n));
+        await jest.advanceTimersByTimeAsync(5000);
+        expect(await reader.drain()).toEqual([]);
+        expect(reads).toHaveLength(0);
+
+        grpc.write(caughtUpResp());
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '200/200' }]);
+
+        // Live, events of other types appended: the server sends nothing for them.
+        log.push(beta(300n), beta(400n));
+        expect(await reader.drain()).toEqual([]);
+        await jest.advanceTimersByTimeAsync(1000);
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '400/400' }]);
+
+        // Quiet: the polls go on and hand over nothing.
+        const readsBefore = reads.length;
+        await jest.advanceTimersByTimeAsync(3000);
+        expect(await reader.drain()).toEqual([]);
+        expect(reads.length).toBe(readsBefore + 3);
+
+        grpc.write(fellBehindResp());
+        await reader.drain();
+        log.push(beta(500n));
+        const readsWhenBehind = reads.length;
+        await jest.advanceTimersByTimeAsync(5000);
+        expect(await reader.drain()).toEqual([]);
+        expect(reads).toHaveLength(readsWhenBehind);
+
+        grpc.write(caughtUpResp());
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '500/500' }]);
+        await subscription.close();
+        await store.close();
+      });
+
+      it("takes the server's live checkpoints in order, and a late one behind the checkpoint moves nothing", async () => {
+        const log = [alpha(100n), beta(200n), beta(300n)];
+        fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(eventResp(log[0]!));
+        grpc.write(caughtUpResp());
+        expect((await reader.drain()).map((b) => b.checkpoint)).toEqual(['100/100', '300/300']);
+
+        // Live: 320 events of other types later, the server says how far it has searched.
+        for (let i = 0n; i < 320n; i++) log.push(beta(1000n + i));
+        grpc.write(checkpointResp({ commit: 1320n, prepare: 0n }));
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '1320/0' }]);
+        expect(store.positionOfCursor('1320/0')).toBe(1319n);
+
+        grpc.write(checkpointResp({ commit: 250n, prepare: 0n }));
+        expect(await reader.drain()).toEqual([]);
+
+        log.push(alpha(1400n));
+        grpc.write(eventResp(log.at(-1)!));
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [1400n], checkpoint: '1400/1400' }]);
+        expectFaithful(reader.batches, log, isAlpha);
+        await subscription.close();
+        await store.close();
+      });
+
+      it('reads the log for the head a page at a time, handing over how far each page got', async () => {
+        // A filter that matches nothing, and no checkpoint from the server: the reads do all the work.
+        const log = Array.from({ length: 1100 }, (_, i) => beta(1000n + BigInt(i)));
+        const reads = fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(caughtUpResp());
+
+        expect((await reader.drain()).map(summary)).toEqual([
+          { positions: [], checkpoint: '1499/1499' },
+          { positions: [], checkpoint: '1998/1998' },
+          { positions: [], checkpoint: '2099/2099' },
+        ]);
+        expect(reads.map((r) => [r.fromPosition, r.maxCount, r.direction])).toEqual([
+          [START, 500, 'forwards'],
+          [{ commit: 1499n, prepare: 1499n }, 500, 'forwards'],
+          [{ commit: 1998n, prepare: 1998n }, 500, 'forwards'],
+        ]);
+        await subscription.close();
+        await store.close();
+      });
+
+      it("reads the head from the subscription's cursor, and never hands over the cursor's own event", async () => {
+        const log = [alpha(100n), alpha(200n), beta(300n)];
+        const reads = fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ after: '200/200', filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(eventResp(log[1]!));
+        grpc.write(caughtUpResp());
+
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '300/300' }]);
+        expect(reads[0]!.fromPosition).toEqual({ commit: 200n, prepare: 200n });
+        await subscription.close();
+        await store.close();
+      });
+
+      it(
+        'over catch-up with checkpoints every 320 events, caught up without one, then live appends racing the head ' +
+          'reads: delivers each match once in order, never checkpoints past an undelivered one, and ends at the head',
+        async () => {
+          fakePollTimers();
+          const record = (i: number): RecordSpec => (i % 37 === 0 ? alpha : beta)(1000n + 10n * BigInt(i));
+          const log: RecordSpec[] = Array.from({ length: 700 }, (_, i) => record(i));
+          fakeLog(log);
+          const { grpc } = fakeSubscription();
+          const store = openStore({ headPollMs: 1000 });
+          const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] }, batchSize: 5 });
+          const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+          let considered = 0;
+          /** What the server sends for events it reaches: the matches, and a checkpoint every 320 events. */
+          const serve = (records: readonly RecordSpec[]): void => {
+            for (const r of records) {
+              if (isAlpha(r)) grpc.write(eventResp(r));
+              considered += 1;
+              if (considered % 320 === 0) grpc.write(checkpointResp(r.position!));
+            }
+          };
+
+          grpc.write(confirmationResp());
+          serve(log);
+          grpc.write(caughtUpResp());
+          await reader.drain();
+          expect(reader.batches.at(-1)!.checkpoint).toBe(cursorOf(log.at(-1)!.position!));
+
+          for (let round = 0; round < 6; round++) {
+            // Stored first, sent on by the server later: a head poll in between reads them first.
+            const appended = Array.from({ length: 50 }, (_, k) => record(700 + round * 50 + k));
+            log.push(...appended);
+            await jest.advanceTimersByTimeAsync(1000);
+            await reader.drain();
+            serve(appended);
+            await reader.drain();
+          }
+          await jest.advanceTimersByTimeAsync(1000);
+          await reader.drain();
+
+          expectFaithful(reader.batches, log, isAlpha);
+          expect(reader.batches.flatMap((b) => idsOf(b.events))).toEqual(log.filter(isAlpha).map((r) => r.position!.prepare));
+          expect(reader.batches.at(-1)!.checkpoint).toBe(cursorOf(log.at(-1)!.position!));
+          await subscription.close();
+          await store.close();
+        },
+      );
+
+      it('ends with EventStoreUnavailableError when the head read fails', async () => {
+        jest
+          .spyOn(EventStoreDBClient.prototype, 'readAll')
+          .mockImplementation(() => failedReadOf(serviceError(GrpcStatus.UNAVAILABLE, 'Connection dropped')));
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(caughtUpResp());
+        await expect(reader.next()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+        await store.close();
+      });
+
+      it('closes at once while a head read is still under way', async () => {
+        const unanswered = fakeGrpcStream();
+        const read = jest
+          .spyOn(EventStoreDBClient.prototype, 'readAll')
+          .mockImplementation(() => new ReadStream<AllStreamResolvedEvent>(() => Promise.resolve(asClientStream(unanswered)), convertAll, {}));
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 3_600_000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(caughtUpResp());
+        expect(await reader.drain()).toEqual([]);
+        expect(read).toHaveBeenCalledTimes(1);
+        const done = reader.pendingResult();
+        await subscription.close();
+        await expect(Promise.race([done, settle().then(() => 'still waiting')])).resolves.toEqual({ done: true, value: undefined });
+        unanswered.end();
+        await store.close();
+      });
     });
   });
 });
