@@ -2,7 +2,19 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Access } from '../infrastructure/auth/access-policy.js';
 import { ProblemResponses } from '../infrastructure/http/command-route.js';
+import type { HoldingTransaction } from '../infrastructure/event-store/event-store.port.js';
 import { ProjectionsService, type ProjectionStatus } from '../infrastructure/projections/projections.service.js';
+
+/** The transaction holding back the log, as operators see it (documents HoldingTransaction). */
+export class HoldingTransactionAnswer implements HoldingTransaction {
+  @ApiProperty({ type: Number, nullable: true, description: 'Its server process (null: a prepared transaction)', example: 4242 }) pid!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: 'union_study' }) database!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'idle in transaction', description: 'As pg_stat_activity says, or prepared' })
+  state!: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since it began' }) ageSeconds!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Its current or last statement, shortened' }) query!: string | null;
+  @ApiProperty({ description: 'Committed events are waiting behind it now' }) eventsWaiting!: boolean;
+}
 
 /** A projection's state (documents ProjectionStatus, which it implements). */
 export class ProjectionStatusAnswer implements ProjectionStatus {
@@ -12,9 +24,23 @@ export class ProjectionStatusAnswer implements ProjectionStatus {
   @ApiProperty({ description: 'The log position it has processed', example: '4096' }) position!: string;
   @ApiProperty() eventsApplied!: number;
   @ApiProperty() rebuildRequested!: boolean;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) rebuildStartedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the rebuild in progress, or the last one, started' })
+  rebuildStartedAt!: string | null;
+  @ApiProperty({ description: 'A rebuild is in progress: built beside the live view, which keeps serving until it is switched in' })
+  rebuilding!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'The log position the rebuild in progress has reached', example: '2048' })
+  rebuildPosition!: string | null;
+  @ApiProperty({ description: 'Events the rebuild in progress has gone through' }) rebuildEventsApplied!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last rebuild was switched in' })
+  rebuildCompletedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
   @ApiProperty({ description: 'Events in the log after its checkpoint (counted up to 1000)' }) lagEvents!: number;
+  @ApiProperty({
+    type: () => HoldingTransactionAnswer,
+    nullable: true,
+    description: 'The open transaction keeping committed events from it (PostgreSQL store), while it lags behind one; else null',
+  })
+  heldBackBy!: HoldingTransactionAnswer | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why the last batch failed, while it keeps failing' }) lastError!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastErrorAt!: string | null;
 }
@@ -37,7 +63,7 @@ export class ProjectionsController {
 
   @Access.admin()
   @Get()
-  @ApiOperation({ summary: 'The projections: position, lag, runner and last error (administrators without a unit)' })
+  @ApiOperation({ summary: 'The projections: position, lag, runner, rebuild in progress and last error (administrators without a unit)' })
   @ApiOkResponse({ type: ProjectionsAnswer })
   @ProblemResponses(401, 403, 429, 503)
   async list(): Promise<{ items: ProjectionStatus[] }> {
@@ -49,7 +75,10 @@ export class ProjectionsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Rebuild a projection from the start of the log, while the service runs (administrators without a unit)' })
   @ApiParam({ name: 'name', type: String, description: 'The name of a projection, as listed', example: 'org-structure' })
-  @ApiAcceptedResponse({ type: RebuildAnswer, description: 'Requested: whichever instance runs the projection rebuilds it' })
+  @ApiAcceptedResponse({
+    type: RebuildAnswer,
+    description: 'Requested: whichever instance runs the projection rebuilds it beside the live view and switches it in once caught up',
+  })
   @ProblemResponses(401, 403, 404, 429, 503)
   async rebuild(@Param('name') name: string): Promise<{ name: string; rebuildRequested: true }> {
     await this.projections.requestRebuild(name);

@@ -283,15 +283,12 @@ describe('organisation projections', () => {
     expect(await snapshot()).toEqual(once);
   });
 
-  it('rebuilds to the same state after a reset', async () => {
+  it('rebuilds to the same state once its declared tables are emptied (they are its whole state)', async () => {
     const s = scenario();
     const units = [s.province, s.oldProvince, s.district, s.schoolA, s.schoolB];
     await apply(s.log.events);
     const built = await snapshotOf(units, s.members);
-    await ds.transaction(async (m) => {
-      await structure.reset(m);
-      await membership.reset(m);
-    });
+    await ds.query(`TRUNCATE ${[...structure.tables, ...membership.tables].join(', ')}`);
     expect(await ds.query(`SELECT count(*)::int AS n FROM org_unit_versions`)).toEqual([{ n: 0 }]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM member_versions`)).toEqual([{ n: 0 }]);
     await apply(s.log.events);

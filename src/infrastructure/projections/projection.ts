@@ -11,8 +11,15 @@ export interface Projection<T extends DomainEventType = DomainEventType> {
   readonly name: string;
   /** The event types it reads (the log is filtered on the server by them); its events' payload types follow. */
   readonly handles: readonly T[];
-  /** Applies events in log order. Every event is after the stored checkpoint. */
+  /**
+   * The tables it writes, in `public`, and nothing else: its whole state. A rebuild builds
+   * copies of them from the start of the log while these keep serving, then switches them in.
+   */
+  readonly tables: readonly string[];
+  /**
+   * Applies events in log order. Every event is after the stored checkpoint. Its SQL names
+   * its tables unqualified: a rebuild runs it with its rebuild schema first on the search
+   * path, so the same statements write the copies.
+   */
   apply(events: readonly StoredDomainEvent<EventOfType<T>>[], manager: EntityManager): Promise<void>;
-  /** Removes everything the projection wrote, before a rebuild from the start of the log. */
-  reset(manager: EntityManager): Promise<void>;
 }

@@ -3,10 +3,13 @@ import type { Projection } from '../../infrastructure/projections/projection.js'
 import type { EventOfType } from '../../events/event-catalogue.js';
 import type { MemberEnrolled } from '../../events/org/member-events.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
-import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
+import { unappliedEvents } from '../shared/stream-revisions.js';
 import { splitAt } from '../org-structure/org-structure.projection.js';
 
 export const MEMBERSHIP_PROJECTION = 'membership';
+
+/** The last revision of each member and unit stream the view has applied. */
+const STREAM_REVISIONS = 'membership_stream_revisions';
 
 /** The events the view is made of; their payload types follow from these strings. */
 const HANDLES = ['MemberEnrolled', 'MemberTransferred', 'MemberLeft', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
@@ -36,9 +39,10 @@ const MAX_HOPS = 32;
 export class MembershipProjection implements Projection<MembershipEvent['type']> {
   readonly name = MEMBERSHIP_PROJECTION;
   readonly handles = HANDLES;
+  readonly tables = ['member_versions', 'unit_member_deltas', 'membership_unit_ends', STREAM_REVISIONS];
 
   async apply(events: readonly StoredDomainEvent<MembershipEvent>[], manager: EntityManager): Promise<void> {
-    const fresh = await unappliedEvents(manager, this.name, events);
+    const fresh = await unappliedEvents(manager, STREAM_REVISIONS, events);
     let enrolments: StoredDomainEvent<MemberEnrolled>[] = [];
     for (const event of fresh) {
       if (event.type === 'MemberEnrolled') {
@@ -50,13 +54,6 @@ export class MembershipProjection implements Projection<MembershipEvent['type']>
       await this.applyOne(event, event.position.toString(), manager);
     }
     await enrol(manager, enrolments);
-  }
-
-  async reset(manager: EntityManager): Promise<void> {
-    await manager.query(`DELETE FROM member_versions`);
-    await manager.query(`DELETE FROM unit_member_deltas`);
-    await manager.query(`DELETE FROM membership_unit_ends`);
-    await forgetStreamRevisions(manager, this.name);
   }
 
   private async applyOne(event: Exclude<MembershipEvent, MemberEnrolled>, pos: string, m: EntityManager): Promise<void> {

@@ -2,10 +2,13 @@ import type { EntityManager } from 'typeorm';
 import type { Projection } from '../../infrastructure/projections/projection.js';
 import type { EventOfType } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
-import { forgetStreamRevisions, unappliedEvents } from '../shared/stream-revisions.js';
-import { clearOrgUnitClosure, refreshOrgUnitClosure } from './org-unit-closure.js';
+import { unappliedEvents } from '../shared/stream-revisions.js';
+import { refreshOrgUnitClosure } from './org-unit-closure.js';
 
 export const ORG_STRUCTURE_PROJECTION = 'org-structure';
+
+/** The last revision of each unit stream the view has applied. */
+const STREAM_REVISIONS = 'org_structure_stream_revisions';
 
 /**
  * Validity-dated versions of every unit: each change effective on D closes the open version
@@ -20,20 +23,15 @@ type OrgStructureEvent = EventOfType<(typeof HANDLES)[number]>;
 export class OrgStructureProjection implements Projection<OrgStructureEvent['type']> {
   readonly name = ORG_STRUCTURE_PROJECTION;
   readonly handles = HANDLES;
+  readonly tables = ['org_unit_versions', 'org_unit_closure', STREAM_REVISIONS];
 
   async apply(events: readonly StoredDomainEvent<OrgStructureEvent>[], manager: EntityManager): Promise<void> {
     // The units whose parent changed in the batch: their chains (and their descendants') are refreshed once, at its end.
     const moved = new Set<string>();
-    for (const event of await unappliedEvents(manager, this.name, events)) {
+    for (const event of await unappliedEvents(manager, STREAM_REVISIONS, events)) {
       for (const unitId of await this.applyOne(event, event.position, manager)) moved.add(unitId);
     }
     await refreshOrgUnitClosure(manager, [...moved]);
-  }
-
-  async reset(manager: EntityManager): Promise<void> {
-    await manager.query(`DELETE FROM org_unit_versions`);
-    await clearOrgUnitClosure(manager);
-    await forgetStreamRevisions(manager, this.name);
   }
 
   /** Applies one event; answers the units whose parent it changed. */

@@ -65,7 +65,3 @@ const REFRESH = `
 export async function refreshOrgUnitClosure(m: EntityManager, changed: readonly string[]): Promise<void> {
   if (changed.length > 0) await m.query(REFRESH, [changed]);
 }
-
-export async function clearOrgUnitClosure(m: EntityManager): Promise<void> {
-  await m.query(`DELETE FROM org_unit_closure`);
-}

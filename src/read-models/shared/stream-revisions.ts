@@ -1,27 +1,33 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../infrastructure/event-store/event-store.port.js';
 
+/** A projection's table of stream revisions: a plain identifier (it is written into the SQL). */
+const TABLE_NAME = /^[a-z_][a-z0-9_]*_stream_revisions$/;
+
 /**
  * Drops the events a projection has already applied (by stream revision) and records the
  * new high-water marks, so replaying an event is a no-op even outside checkpoint order. One
  * statement: it reads the marks as they were and raises them (never lowers them) at once.
+ * `table` is the projection's own table of marks (`stream`, `revision`), one of its tables,
+ * named unqualified so that a rebuild reads and writes its copy.
  */
 export async function unappliedEvents<E extends Pick<StoredEvent, 'stream' | 'streamRevision'>>(
   manager: EntityManager,
-  projection: string,
+  table: string,
   events: readonly E[],
 ): Promise<E[]> {
+  if (!TABLE_NAME.test(table)) throw new Error(`"${table}" is not a table of stream revisions (<projection>_stream_revisions)`);
   if (events.length === 0) return [];
   const rows: { stream: string; revision: string }[] = await manager.query(
     `WITH prior AS (
-       SELECT stream, revision FROM projected_stream_revisions WHERE projection = $1 AND stream = ANY($2::text[])),
+       SELECT stream, revision FROM ${table} WHERE stream = ANY($1::text[])),
      raised AS (
-       INSERT INTO projected_stream_revisions (projection, stream, revision)
-       SELECT $1, u.s, max(u.r) FROM unnest($2::text[], $3::bigint[]) AS u(s, r) GROUP BY u.s
-       ON CONFLICT (projection, stream) DO UPDATE SET revision = excluded.revision
-        WHERE projected_stream_revisions.revision < excluded.revision)
+       INSERT INTO ${table} AS marks (stream, revision)
+       SELECT u.s, max(u.r) FROM unnest($1::text[], $2::bigint[]) AS u(s, r) GROUP BY u.s
+       ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
+        WHERE marks.revision < excluded.revision)
      SELECT stream, revision FROM prior`,
-    [projection, events.map((e) => e.stream), events.map((e) => e.streamRevision.toString())],
+    [events.map((e) => e.stream), events.map((e) => e.streamRevision.toString())],
   );
   const applied = new Map(rows.map((r) => [r.stream, BigInt(r.revision)]));
   const fresh: E[] = [];
@@ -32,8 +38,4 @@ export async function unappliedEvents<E extends Pick<StoredEvent, 'stream' | 'st
     fresh.push(event);
   }
   return fresh;
-}
-
-export async function forgetStreamRevisions(manager: EntityManager, projection: string): Promise<void> {
-  await manager.query(`DELETE FROM projected_stream_revisions WHERE projection = $1`, [projection]);
 }
