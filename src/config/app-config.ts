@@ -68,6 +68,16 @@ export class AppConfig {
   COMMAND_RETRIES = 3;
 
   /**
+   * Seconds a transaction may hold a transaction id, anywhere in the event store's PostgreSQL
+   * cluster, before /health reports `degraded`: readers of the log never pass it.
+   */
+  @Transform(toInt)
+  @Min(1)
+  @Max(86400)
+  @IsInt()
+  HEALTH_OPEN_TRANSACTION_SECONDS = 60;
+
+  /**
    * HS256 signing secret of the bearer tokens. Required with DATABASE_URL; the embedded
    * development mode generates one under DATA_DIR when it is unset.
    */

@@ -63,6 +63,16 @@ describe('configuration', () => {
     expect(loadConfig({}).AUTH_JWT_SECRET).toBeUndefined();
   });
 
+  it('takes the open-transaction age of /health in whole seconds from 1 to 86400, 60 by default', () => {
+    expect(loadConfig({}).HEALTH_OPEN_TRANSACTION_SECONDS).toBe(60);
+    expect(loadConfig({ HEALTH_OPEN_TRANSACTION_SECONDS: '5' }).HEALTH_OPEN_TRANSACTION_SECONDS).toBe(5);
+    expect(() => loadConfig({ HEALTH_OPEN_TRANSACTION_SECONDS: '0' })).toThrow(
+      /^invalid configuration:\n  - HEALTH_OPEN_TRANSACTION_SECONDS="0": HEALTH_OPEN_TRANSACTION_SECONDS must not be less than 1$/,
+    );
+    expect(() => loadConfig({ HEALTH_OPEN_TRANSACTION_SECONDS: '86401' })).toThrow(/HEALTH_OPEN_TRANSACTION_SECONDS="86401": .*must not be greater than 86400/);
+    expect(() => loadConfig({ HEALTH_OPEN_TRANSACTION_SECONDS: '1.5' })).toThrow(/HEALTH_OPEN_TRANSACTION_SECONDS="1.5": .*must be an integer number/);
+  });
+
   it('takes CORS origins and proxy trust only in their documented forms', () => {
     expect(corsOrigins(loadConfig({}))).toEqual([]);
     expect(corsOrigins(loadConfig({ CORS_ORIGINS: 'https://a.example.vn, http://localhost:5173' }))).toEqual([

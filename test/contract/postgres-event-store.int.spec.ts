@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AppendLocksBusyError, ReadStreamsMovedError, WrongExpectedRevisionError } from '../../src/infrastructure/event-store/event-store.errors.js';
+import {
+  AppendLocksBusyError,
+  EventStoreUsageError,
+  ReadStreamsMovedError,
+  WrongExpectedRevisionError,
+} from '../../src/infrastructure/event-store/event-store.errors.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
 import type { NewEvent, StoredEvent } from '../../src/infrastructure/event-store/event-store.port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -233,6 +238,76 @@ describe('PostgreSQL event store: database guarantees', () => {
       ]),
     ).rejects.toThrow(/named twice/);
     expect(await store.readStream(stream)).toEqual([]);
+  });
+
+  it('refuses a stream named twice in one multi-stream append as misuse, before touching the database', async () => {
+    const stream = `twice-${randomUUID()}`;
+    const appends = [
+      { stream, expectedRevision: 'any' as const, events: [event('A', {})] },
+      { stream: `other-${randomUUID()}`, expectedRevision: 'any' as const, events: [event('B', {})] },
+      { stream, expectedRevision: 'any' as const, events: [event('C', {})] },
+    ];
+    const attempt = store.appendToStreams(appends);
+    await expect(attempt).rejects.toBeInstanceOf(EventStoreUsageError);
+    await expect(attempt).rejects.toThrow(`stream ${stream} is named twice in one append`);
+    expect(await store.readStream(stream)).toEqual([]);
+    // The same answer from a store whose database cannot be reached: nothing was asked of it.
+    const unreachable = new PostgresEventStore({ connectionString: 'postgres://nobody:nothing@127.0.0.1:1/none' });
+    try {
+      await expect(unreachable.appendToStreams(appends)).rejects.toBeInstanceOf(EventStoreUsageError);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('refuses more than 65,536 events in one transaction as misuse, on its first append too, writing nothing', async () => {
+    const many = (n: number): NewEvent[] => Array.from({ length: n }, () => event('Bulk', {}));
+    const refused = `bulk-${randomUUID()}`;
+    const attempt = store.appendToStream(refused, many(65_537), 'no_stream');
+    await expect(attempt).rejects.toBeInstanceOf(EventStoreUsageError);
+    await expect(attempt).rejects.toThrow(/at most 65536 events; this append has 65537/);
+    expect(await store.streamRevisions([refused])).toEqual(new Map([[refused, null]]));
+    // Exactly the bound goes through, and appends after it are unaffected.
+    const full = `bulk-${randomUUID()}`;
+    expect((await store.appendToStream(full, many(65_536), 'no_stream')).streamRevision).toBe(65_535n);
+    for (let i = 0; i < 3; i++) await store.appendToStream(`after-${randomUUID()}`, [event('After', {})], 'no_stream');
+  });
+
+  it('counts the events after a cursor by position, up to a limit, those waiting behind an open transaction included', async () => {
+    const start = (await store.headPosition()).toString();
+    const stream = `count-${randomUUID()}`;
+    await store.appendToStream(stream, [event('A', {}), event('B', {}), event('C', {})], 'no_stream');
+    expect(await store.countEventsAfter(start, 1000)).toBe(3);
+    expect(await store.countEventsAfter(start, 2)).toBe(2);
+    const open = await client();
+    await open.query('BEGIN');
+    await appendInTransaction(open, `count-${randomUUID()}`, event('Open', {}));
+    await store.appendToStream(stream, [event('D', {})], 2n);
+    // Readers cannot pass the open transaction, but the event committed after it is lag all the same.
+    expect((await store.readAll({ after: start })).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+    expect(await store.countEventsAfter(start, 1000)).toBe(4);
+    await open.query('ROLLBACK');
+    expect(await store.countEventsAfter(null, 1000)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('names the oldest transaction holding a transaction id anywhere in the cluster, and whether events wait behind it', async () => {
+    const other = new pg.Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const held = await store.holdingTransaction();
+      expect(held).toMatchObject({ pid, database: 'postgres', state: 'idle in transaction', query: 'SELECT pg_backend_pid() AS pid' });
+      expect(held!.ageSeconds).toBeGreaterThanOrEqual(0);
+      await store.appendToStream(`held-${randomUUID()}`, [event('Waiting', {})], 'no_stream');
+      expect(await store.holdingTransaction()).toMatchObject({ pid, eventsWaiting: true });
+      await other.query('COMMIT');
+      const after = await store.holdingTransaction();
+      expect(after?.pid).not.toBe(pid);
+    } finally {
+      await other.end();
+    }
   });
 
   it('refuses a duplicate event id and writes nothing of that append', async () => {

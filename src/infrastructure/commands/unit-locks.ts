@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { keepaliveOptions } from '../database/connection-options.js';
 
 /** Advisory lock class ('OU') of commands whose rules span several org units. */
 export const UNIT_LOCK_CLASS = 0x4f55;
@@ -40,7 +41,14 @@ export class UnitLocks {
     this.readsStreamRevisions = readsStreamRevisions;
     // A command waits for its units at most LOCK_TIMEOUT: a unit held long by another cannot
     // make every waiting command hold a connection of this pool indefinitely.
-    this.pool = new pg.Pool({ connectionString, max: size, connectionTimeoutMillis: 10_000, options: `-c lock_timeout=${LOCK_TIMEOUT_MS}` });
+    // Keepalive: the locks of a command whose instance silently lost the network are released
+    // once the server notices, not hours later.
+    this.pool = new pg.Pool({
+      ...keepaliveOptions({ lock_timeout: LOCK_TIMEOUT_MS }),
+      connectionString,
+      max: size,
+      connectionTimeoutMillis: 10_000,
+    });
     this.pool.on('error', () => undefined);
   }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { keepaliveOptions } from './connection-options.js';
 
 /**
  * One LISTEN connection shared by every subscription of a store. It counts notifications;
@@ -69,7 +70,9 @@ export class PgNotifier {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    // Keepalive: a connection lost silently is noticed, dropped and replaced, rather than
+    // leaving subscriptions on their poll interval for hours.
+    const client = new pg.Client({ ...keepaliveOptions(), connectionString: this.connectionString });
     client.on('notification', () => this.wakeLocal());
     const drop = (): void => {
       if (this.client === client) this.client = null;

@@ -122,6 +122,25 @@ export interface AppendGuard {
   readonly unchanged: ReadonlyMap<string, bigint | null>;
 }
 
+/**
+ * A transaction that holds back the log (PostgreSQL): readers read only below the oldest
+ * transaction holding a transaction id anywhere in the cluster, so while it stays open no
+ * event appended after it began is delivered.
+ */
+export interface HoldingTransaction {
+  /** Its server process; null for a prepared transaction, which no session holds. */
+  readonly pid: number | null;
+  readonly database: string | null;
+  /** `active`, `idle in transaction`, … or `prepared`; null where PostgreSQL hides it from the service's role. */
+  readonly state: string | null;
+  /** Seconds since it began; null where PostgreSQL hides it from the service's role. */
+  readonly ageSeconds: number | null;
+  /** Its current or last statement, shortened: for operators only, never shown to probes. */
+  readonly query: string | null;
+  /** Committed events are waiting behind it now. */
+  readonly eventsWaiting: boolean;
+}
+
 export abstract class EventStore {
   /**
    * Whether `appendGuarded` is available: the store shares its database with the command
@@ -151,7 +170,7 @@ export abstract class EventStore {
    */
   abstract appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
-  /** Reads a stream; an absent stream reads as empty. */
+  /** Reads a stream; an absent stream reads as empty, a stream deleted for good is refused (StreamDeletedError). */
   abstract readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 
   /** Reads several whole streams at once (an absent stream reads as empty), by name. */
@@ -167,6 +186,24 @@ export abstract class EventStore {
 
   /** Position of the last event of the global log (0n when empty). */
   abstract headPosition(): Promise<bigint>;
+
+  /**
+   * How many events are stored after the cursor (null: from the start), counted up to
+   * `limit`: a measure of a reader's lag. This default reads the events; a store that can
+   * count positions alone overrides it (PostgreSQL, which also counts the events readers
+   * still wait for behind an open transaction).
+   */
+  async countEventsAfter(cursor: LogCursor | null, limit: number): Promise<number> {
+    return (await this.readAll({ after: cursor, maxCount: limit })).length;
+  }
+
+  /**
+   * The oldest open transaction that readers of the log wait for, or null. This default
+   * (EventStoreDB) has none: its readers never wait for a transaction. PostgreSQL overrides it.
+   */
+  async holdingTransaction(): Promise<HoldingTransaction | null> {
+    return null;
+  }
 
   /** Turns a stored cursor back into the position it stands for (for comparisons). */
   abstract positionOfCursor(cursor: LogCursor): bigint;

@@ -58,7 +58,42 @@ export class EventStore1732500000000 implements MigrationInterface {
     // new transaction id) by the adapter.
     // Listeners are notified by the adapter after the commit, outside the append transaction:
     // NOTIFY takes a database-wide lock at commit, which would serialise all appends.
+    await q.query(ES_APPEND_V1);
+
+    // The next free ordinal of this transaction's positions (a transaction may append several times).
     await q.query(`
+      CREATE FUNCTION es_next_offset(p_base bigint, n integer) RETURNS bigint
+      LANGUAGE plpgsql AS $$
+      DECLARE v_offset bigint;
+      BEGIN
+        SELECT coalesce(max(e.position) - p_base + 1, 0) INTO v_offset
+          FROM es_events e WHERE e.position >= p_base AND e.position < p_base + 65536;
+        IF v_offset + n > 65536 THEN
+          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
+        END IF;
+        RETURN v_offset;
+      END $$`);
+
+    // Many new streams of one event each (a bulk enrolment) in one statement, locking the
+    // stream names in sorted order so that concurrent bulk appends cannot deadlock.
+    await q.query(ES_APPEND_NEW_STREAMS_V1);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION es_append_new_streams`);
+    await q.query(`DROP FUNCTION es_append`);
+    await q.query(`DROP FUNCTION es_next_offset`);
+    await q.query(`DROP TABLE es_events`);
+    await q.query(`DROP FUNCTION es_refuse_change`);
+    await q.query(`DROP TABLE es_streams`);
+  }
+}
+
+/**
+ * `es_append` as this migration creates it (positions `xid * 65536 + ordinal`): a later
+ * migration that replaces it puts this text back in its down.
+ */
+export const ES_APPEND_V1 = `
       CREATE FUNCTION es_append(
         p_stream text, p_expected text,
         p_ids uuid[], p_types text[], p_versions integer[],
@@ -118,25 +153,10 @@ export class EventStore1732500000000 implements MigrationInterface {
                WITH ORDINALITY AS u(id, type, version, data, metadata, occurred, ord);
 
         RETURN QUERY SELECT v_rev, v_last;
-      END $$`);
+      END $$`;
 
-    // The next free ordinal of this transaction's positions (a transaction may append several times).
-    await q.query(`
-      CREATE FUNCTION es_next_offset(p_base bigint, n integer) RETURNS bigint
-      LANGUAGE plpgsql AS $$
-      DECLARE v_offset bigint;
-      BEGIN
-        SELECT coalesce(max(e.position) - p_base + 1, 0) INTO v_offset
-          FROM es_events e WHERE e.position >= p_base AND e.position < p_base + 65536;
-        IF v_offset + n > 65536 THEN
-          RAISE EXCEPTION 'one transaction may append at most 65536 events' USING ERRCODE = 'EV400';
-        END IF;
-        RETURN v_offset;
-      END $$`);
-
-    // Many new streams of one event each (a bulk enrolment) in one statement, locking the
-    // stream names in sorted order so that concurrent bulk appends cannot deadlock.
-    await q.query(`
+/** `es_append_new_streams` as this migration creates it (see ES_APPEND_V1). */
+export const ES_APPEND_NEW_STREAMS_V1 = `
       CREATE FUNCTION es_append_new_streams(
         p_streams text[], p_ids uuid[], p_types text[], p_versions integer[],
         p_data jsonb[], p_metadata jsonb[], p_occurred date[]
@@ -177,15 +197,4 @@ export class EventStore1732500000000 implements MigrationInterface {
                WITH ORDINALITY AS u(stream, id, type, version, data, metadata, occurred, ord);
         RETURN QUERY SELECT 0::bigint, v_base + v_offset + u.ord - 1
           FROM generate_series(1, n) AS u(ord);
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION es_append_new_streams`);
-    await q.query(`DROP FUNCTION es_append`);
-    await q.query(`DROP FUNCTION es_next_offset`);
-    await q.query(`DROP TABLE es_events`);
-    await q.query(`DROP FUNCTION es_refuse_change`);
-    await q.query(`DROP TABLE es_streams`);
-  }
-}
+      END $$`;

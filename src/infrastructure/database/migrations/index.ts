@@ -5,6 +5,8 @@ import { Access1732500000300 } from './1732500000300-access.js';
 import { OrgUnitClosure1732500000400 } from './1732500000400-org-unit-closure.js';
 import { CommandLocks1732500000500 } from './1732500000500-command-locks.js';
 import { GuardedAppend1732500000600 } from './1732500000600-guarded-append.js';
+import { LogEpoch1732500000700 } from './1732500000700-log-epoch.js';
+import { ProjectionRebuilds1732500000800 } from './1732500000800-projection-rebuilds.js';
 import { ServiceSecrets1732500000900 } from './1732500000900-service-secrets.js';
 
 export const MIGRATIONS = [
@@ -15,5 +17,7 @@ export const MIGRATIONS = [
   OrgUnitClosure1732500000400,
   CommandLocks1732500000500,
   GuardedAppend1732500000600,
+  LogEpoch1732500000700,
+  ProjectionRebuilds1732500000800,
   ServiceSecrets1732500000900,
 ];

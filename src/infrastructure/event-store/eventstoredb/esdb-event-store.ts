@@ -48,7 +48,7 @@ import {
   toStoredEvent,
   type ResumePoint,
 } from './esdb-mapping.js';
-import { DEFAULT_READ_COUNT, validateAppend } from '../append-rules.js';
+import { DEFAULT_READ_COUNT, validateAppend, validateAppends } from '../append-rules.js';
 
 const DEFAULT_BATCH_SIZE = 500;
 /** Events fetched per request when paging through $all. */
@@ -112,7 +112,8 @@ export class EsdbEventStore extends EventStore {
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    if (appends.length === 0) throw new EventStoreUsageError('nothing to append: no streams given');
+    // The same rules as the PostgreSQL store, before the capability: misuse is misuse on both.
+    validateAppends(appends);
     if (appends.length === 1) {
       const [append] = appends as readonly [StreamAppend];
       return [await this.appendToStream(append.stream, append.events, append.expectedRevision)];

@@ -4,6 +4,7 @@ import {
   type AppendResult,
   EventStore,
   type ExpectedRevision,
+  type HoldingTransaction,
   type LogCursor,
   type LogFilter,
   type LogSubscription,
@@ -23,8 +24,9 @@ import {
   EventStoreUsageError,
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
+import { keepaliveOptions } from '../../database/connection-options.js';
 import { PgNotifier } from '../../database/pg-notifier.js';
-import { DEFAULT_READ_COUNT, validateAppend } from '../append-rules.js';
+import { DEFAULT_READ_COUNT, validateAppend, validateAppends } from '../append-rules.js';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -49,8 +51,12 @@ interface EventRow {
 const EVENT_COLUMNS = `position, event_id, stream, stream_revision, type, schema_version, data,
   metadata, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, recorded_at`;
 
-/** Below this position every transaction has ended: nothing can still appear there. */
-const SAFE_BOUND = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536`;
+/**
+ * Below this position every transaction has ended: nothing can still appear there.
+ * `(snapshot xmin + the log epoch's offset) * 65536`, read in one statement (migration
+ * 1732500000700 tells why the offset, and why the bound stays safe when it is raised).
+ */
+const SAFE_BOUND = `es_safe_bound()`;
 
 const APPENDED_CHANNEL = 'es_appended';
 /** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
@@ -71,6 +77,7 @@ export class PostgresEventStore extends EventStore {
   constructor(options: PostgresEventStoreOptions) {
     super();
     this.pool = new pg.Pool({
+      ...keepaliveOptions(),
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
@@ -125,8 +132,7 @@ export class PostgresEventStore extends EventStore {
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    if (appends.length === 0) throw new EventStoreUsageError('nothing to append: no streams given');
-    for (const a of appends) validateAppend(a.stream, a.events, a.expectedRevision);
+    validateAppends(appends);
     for (let attempt = 1; ; attempt++) {
       try {
         const results = await this.appendOnce(appends);
@@ -274,6 +280,59 @@ export class PostgresEventStore extends EventStore {
     // transaction: waiting for the head means waiting for all of them.
     const rows = await this.query<{ head: string }>(`SELECT coalesce(max(position), 0) AS head FROM es_events`, []);
     return BigInt(rows[0]!.head);
+  }
+
+  /** Counts positions only (one index range, no event read), committed events readers still wait for included. */
+  override async countEventsAfter(cursor: LogCursor | null, limit: number): Promise<number> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new EventStoreUsageError(`limit must be a non-negative integer, got ${limit}`);
+    const after = cursor === null ? -1n : this.positionOfCursor(cursor);
+    const rows = await this.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM es_events WHERE position > $1 ORDER BY position LIMIT $2) t`,
+      [after.toString(), limit],
+    );
+    return rows[0]!.n;
+  }
+
+  /**
+   * The transaction readers wait for: the one with the oldest transaction id in the whole
+   * cluster (the snapshot's xmin is the oldest id still running, whatever its database), a
+   * session's (`pg_stat_activity.backend_xid`) or a prepared one's (`pg_prepared_xacts`).
+   * A transaction that only reads holds no id and holds nothing back.
+   */
+  override async holdingTransaction(): Promise<HoldingTransaction | null> {
+    const rows = await this.query<{
+      pid: number | null;
+      database: string | null;
+      state: string | null;
+      age_seconds: number | null;
+      query: string | null;
+      events_waiting: boolean;
+    }>(
+      `SELECT h.pid, h.database, h.state, h.age_seconds, h.query,
+              EXISTS (SELECT 1 FROM es_events WHERE position >= ${SAFE_BOUND}) AS events_waiting
+         FROM (SELECT a.pid, a.datname::text AS database, a.state,
+                      extract(epoch FROM statement_timestamp() - a.xact_start)::float8 AS age_seconds,
+                      left(a.query, 500) AS query, age(a.backend_xid) AS xid_age
+                 FROM pg_stat_activity a
+                WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()
+               UNION ALL
+               SELECT NULL, p.database::text, 'prepared', extract(epoch FROM statement_timestamp() - p.prepared)::float8,
+                      NULL, age(p.transaction)
+                 FROM pg_prepared_xacts p
+                ORDER BY xid_age DESC
+                LIMIT 1) h`,
+      [],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      pid: row.pid,
+      database: row.database,
+      state: row.state,
+      ageSeconds: row.age_seconds === null ? null : Math.max(0, Math.floor(row.age_seconds)),
+      query: row.query,
+      eventsWaiting: row.events_waiting,
+    };
   }
 
   positionOfCursor(cursor: LogCursor): bigint {
