@@ -33,6 +33,13 @@ export class ProjectionStatusAnswer implements ProjectionStatus {
   @ApiProperty({ description: 'Events the rebuild in progress has gone through' }) rebuildEventsApplied!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last rebuild was switched in' })
   rebuildCompletedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why the rebuild in progress last failed (until it moves on), or why the last request was refused',
+  })
+  rebuildError!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) rebuildErrorAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
   @ApiProperty({ description: 'Events in the log after its checkpoint (counted up to 1000)' }) lagEvents!: number;
   @ApiProperty({

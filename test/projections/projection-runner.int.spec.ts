@@ -139,12 +139,13 @@ describe('projection runner', () => {
     rebuild_events_applied: string;
     completed: string | null;
     last_error: string | null;
+    rebuild_error: string | null;
   }
 
   async function checkpointOf(name: string): Promise<RebuildRow> {
     const [row]: RebuildRow[] = await ds.query(
       `SELECT position, events_applied, rebuild_requested_at IS NOT NULL AS requested, rebuild_started_at::text AS started,
-              rebuild_position, rebuild_events_applied, rebuild_completed_at::text AS completed, last_error
+              rebuild_position, rebuild_events_applied, rebuild_completed_at::text AS completed, last_error, rebuild_error
          FROM projection_checkpoints WHERE projection = $1`,
       [name],
     );
@@ -422,7 +423,7 @@ describe('projection runner', () => {
     await requestRebuild(name);
     await waitUntil(async () => !(await checkpointOf(name)).requested);
     const refused = await checkpointOf(name);
-    expect(refused.last_error).toBe(`projection ${name} cannot be rebuilt beside its live view: ${table} has a foreign key to or from it`);
+    expect(refused.rebuild_error).toBe(`projection ${name} cannot be rebuilt beside its live view: ${table} has a foreign key to or from it`);
     expect(refused.rebuild_position).toBeNull();
     expect(await schemaExists(name)).toBe(false);
     const more = await appendCounted(2, name, 5);

@@ -52,7 +52,12 @@ interface Checkpoint {
  * the live tables: offer again a little later); `over` (the rebuild was superseded, or the
  * runner is stopping: the shadow loop ends).
  */
-type HandoverOutcome = 'switched' | 'behind' | 'busy' | 'over';
+type HandoverOutcome = 'switched' | 'behind' | 'busy' | 'over' | SwitchFailed;
+
+/** The switch failed (the live loop goes on): the shadow loop backs off and offers again, the reason recorded. */
+interface SwitchFailed {
+  readonly failed: string;
+}
 
 /** A rebuild offering to be switched in, waiting for the live loop's answer. */
 interface Handover {
@@ -63,6 +68,8 @@ interface Handover {
 /** The shadow loop of this runner: it replays the log into the rebuild schema. */
 interface ShadowLoop {
   readonly startedAt: string;
+  /** The backend of the live connection that held the projection's lock when the loop started: its batches commit only while it still does. */
+  readonly lockHolder: number;
   stopped: boolean;
   subscription: LogSubscription | null;
   wake: (() => void) | null;
@@ -72,6 +79,13 @@ interface ShadowLoop {
 class CheckpointMovedError extends Error {
   constructor(projection: string) {
     super(`the checkpoint of ${projection} was moved by another runner`);
+  }
+}
+
+/** The live connection of this runner no longer holds the projection's lock: another instance may run it. */
+class LockLostError extends Error {
+  constructor(projection: string) {
+    super(`this instance no longer holds the lock of projection ${projection}`);
   }
 }
 
@@ -113,6 +127,10 @@ export class ProjectionRunner {
   private shadow: ShadowLoop | null = null;
   private handover: Handover | null = null;
   private wakeHold: (() => void) | null = null;
+  /** The backend of the live connection while it holds the projection's lock. */
+  private lockHolder: number | null = null;
+  /** Set by the control poll when the live connection is found to have lost the lock. */
+  private lockLost = false;
 
   constructor(
     readonly projection: Projection,
@@ -156,6 +174,9 @@ export class ProjectionRunner {
           continue;
         }
         this.currentState = 'active';
+        const [backend]: { pid: number }[] = await runner.query('SELECT pg_backend_pid() AS pid');
+        this.lockHolder = backend!.pid;
+        this.lockLost = false;
         // Batches and rebuilds are bounded by the batch size, not by the request timeout.
         await runner.query('SET statement_timeout = 0');
         this.options.log('log', `projection ${this.projection.name}: active`);
@@ -163,6 +184,7 @@ export class ProjectionRunner {
           await this.process(runner);
         } finally {
           // A rebuild goes on only beside the live loop that holds the lock.
+          this.lockHolder = null;
           await this.stopShadow();
         }
         failures = 0;
@@ -196,6 +218,7 @@ export class ProjectionRunner {
    */
   private async process(runner: QueryRunner): Promise<void> {
     while (!this.stopped) {
+      if (this.lockLost) throw new LockLostError(this.projection.name);
       const checkpoint = await this.loadCheckpoint(runner);
       this.livePosition = checkpoint.position;
       if (checkpoint.rebuildRequested) {
@@ -217,8 +240,8 @@ export class ProjectionRunner {
       });
       this.subscription = subscription;
       const control = setInterval(() => {
-        void this.rebuildRequested().then(
-          (requested) => (requested ? subscription.close() : undefined),
+        void this.control().then(
+          (wake) => (wake ? subscription.close() : undefined),
           () => undefined,
         );
       }, this.options.controlPollMs);
@@ -301,12 +324,24 @@ export class ProjectionRunner {
     };
   }
 
-  private async rebuildRequested(): Promise<boolean> {
-    const rows: { rebuild: boolean }[] = await this.dataSource.query(
-      `SELECT rebuild_requested_at IS NOT NULL AS rebuild FROM projection_checkpoints WHERE projection = $1`,
-      [this.projection.name],
+  /**
+   * The control poll, beside the live loop following the log: whether the live loop must come
+   * out of its subscription, because a rebuild was requested, because a rebuild is in progress
+   * with no shadow loop here (it ended: the live loop starts it again from `rebuild_cursor`),
+   * or because the live connection lost the projection's lock (the live loop then stops).
+   */
+  private async control(): Promise<boolean> {
+    const rows: { requested: boolean; rebuilding: boolean; held: boolean }[] = await this.dataSource.query(
+      `SELECT rebuild_requested_at IS NOT NULL AS requested, rebuild_position IS NOT NULL AS rebuilding,
+              EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $2::int::oid AND objid = hashtext($1)::oid
+                         AND objsubid = 2 AND granted AND pid = $3) AS held
+         FROM projection_checkpoints WHERE projection = $1`,
+      [this.projection.name, LOCK_CLASS, this.lockHolder ?? 0],
     );
-    return rows[0]?.rebuild ?? false;
+    const row = rows[0];
+    if (!row) return false;
+    if (!row.held) this.lockLost = true;
+    return !row.held || row.requested || (row.rebuilding && !this.shadow);
   }
 
   /**
@@ -321,7 +356,7 @@ export class ProjectionRunner {
       await runner.query(
         `UPDATE projection_checkpoints
             SET rebuild_requested_at = NULL, rebuild_started_at = now(), rebuild_cursor = NULL, rebuild_position = 0,
-                rebuild_events_applied = 0, updated_at = now()
+                rebuild_events_applied = 0, rebuild_error = NULL, rebuild_error_at = NULL, updated_at = now()
           WHERE projection = $1`,
         [this.projection.name],
       );
@@ -331,7 +366,7 @@ export class ProjectionRunner {
       if (!(error instanceof RebuildRefusedError)) throw error;
       this.options.log('error', error.message);
       await runner.query(
-        `UPDATE projection_checkpoints SET rebuild_requested_at = NULL, last_error = $2, last_error_at = now() WHERE projection = $1`,
+        `UPDATE projection_checkpoints SET rebuild_requested_at = NULL, rebuild_error = $2, rebuild_error_at = now() WHERE projection = $1`,
         [this.projection.name, error.message],
       );
       return;
@@ -346,7 +381,14 @@ export class ProjectionRunner {
     if (rebuild.cursor !== null) {
       this.options.log('log', `projection ${this.projection.name}: continuing the rebuild from position ${rebuild.position}`);
     }
-    const loop: ShadowLoop = { startedAt: rebuild.startedAt, stopped: false, subscription: null, wake: null, done: Promise.resolve() };
+    const loop: ShadowLoop = {
+      startedAt: rebuild.startedAt,
+      lockHolder: this.lockHolder ?? 0,
+      stopped: false,
+      subscription: null,
+      wake: null,
+      done: Promise.resolve(),
+    };
     this.shadow = loop;
     loop.done = this.runShadow(loop).finally(() => {
       if (this.shadow === loop) this.shadow = null;
@@ -365,7 +407,11 @@ export class ProjectionRunner {
 
   /**
    * The shadow loop: replays the log into the copies from the stored rebuild cursor until
-   * switched in, superseded or stopped, starting again from the stored cursor after a failure.
+   * switched in, superseded or stopped, starting again from the stored cursor after a failure
+   * (recorded as `rebuild_error`). A failure after a migration changed the live tables starts
+   * the rebuild over, in their new shape. The loop ends when another runner moved the rebuild
+   * on or this runner lost the lock; the live loop's control poll starts it again while this
+   * runner holds the lock.
    */
   private async runShadow(loop: ShadowLoop): Promise<void> {
     let failures = 0;
@@ -379,17 +425,40 @@ export class ProjectionRunner {
         await this.buildShadow(loop, runner, rebuild);
         return;
       } catch (error) {
-        if (error instanceof RebuildMovedError) return;
+        if (loop.stopped || error instanceof RebuildMovedError || error instanceof LockLostError) return;
+        this.options.log('error', `projection ${this.projection.name}: rebuild failed: ${describe(error)}`);
+        await this.recordRebuildError(loop, `rebuild: ${describe(error)}`);
+        if (await this.startOverIfReshaped(runner, loop)) return;
         failures += 1;
         const delay = Math.min(30000, 250 * 2 ** Math.min(failures, 7));
-        this.options.log('error', `projection ${this.projection.name}: rebuild failed, retrying in ${delay} ms: ${describe(error)}`);
-        await this.recordError(`rebuild: ${describe(error)}`);
+        this.options.log('warn', `projection ${this.projection.name}: retrying the rebuild in ${delay} ms`);
         await this.sleepShadow(loop, delay);
       } finally {
         await runner.query('RESET statement_timeout').catch(() => undefined);
         if (!runner.isReleased) await runner.release().catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * After a failed rebuild batch: when the copies are no longer made as the live tables (a
+   * migration changed these during the rebuild), asks for the rebuild to start over in the new
+   * shape, and says so (true).
+   */
+  private async startOverIfReshaped(runner: QueryRunner, loop: ShadowLoop): Promise<boolean> {
+    const { name, tables } = this.projection;
+    try {
+      if (await shadowMatchesLive(runner, name, tables)) return false;
+      await runner.query(
+        `UPDATE projection_checkpoints SET rebuild_requested_at = now()
+          WHERE projection = $1 AND rebuild_started_at = $2::timestamptz AND rebuild_requested_at IS NULL`,
+        [name, loop.startedAt],
+      );
+    } catch {
+      return false;
+    }
+    this.options.log('warn', `projection ${name}: its tables changed during the rebuild; rebuilding again in their new shape`);
+    return true;
   }
 
   /** Applies batches to the copies and offers them to the live loop whenever they have caught up with it. */
@@ -404,6 +473,7 @@ export class ProjectionRunner {
           analyzed = true;
         }
         const outcome = await this.offerHandover(loop);
+        if (typeof outcome === 'object') throw new Error(`switching the rebuilt tables in failed: ${outcome.failed}`);
         if (outcome === 'switched' || outcome === 'over') return true;
         if (outcome === 'behind') return false;
         await this.sleepShadow(loop, this.options.controlPollMs);
@@ -420,7 +490,7 @@ export class ProjectionRunner {
     try {
       if (loop.stopped) return;
       for await (const batch of subscription) {
-        cursor = await this.applyShadowBatch(runner, loop.startedAt, batch, cursor);
+        cursor = await this.applyShadowBatch(runner, loop, batch, cursor);
         position = this.store.positionOfCursor(cursor);
         if (await offerWhileCaughtUp()) return;
       }
@@ -430,8 +500,13 @@ export class ProjectionRunner {
     }
   }
 
-  /** A batch into the copies: the projection's own statements, with the rebuild schema first on the search path. */
-  private async applyShadowBatch(runner: QueryRunner, startedAt: string, batch: SubscriptionBatch, previous: LogCursor | null): Promise<LogCursor> {
+  /**
+   * A batch into the copies: the projection's own statements, with the rebuild schema first on
+   * the search path. Its place is compared and set only while the live connection that started
+   * the loop still holds the projection's lock: a loop left behind by a runner that lost it
+   * cannot commit beside the next runner's.
+   */
+  private async applyShadowBatch(runner: QueryRunner, loop: ShadowLoop, batch: SubscriptionBatch, previous: LogCursor | null): Promise<LogCursor> {
     const events = batch.events.map(decode).filter(this.handled);
     await runner.startTransaction();
     try {
@@ -439,23 +514,30 @@ export class ProjectionRunner {
         await runner.query(`SET LOCAL search_path TO ${shadowSchema(this.projection.name)}, public`);
         await this.projection.apply(events, runner.manager);
       }
-      const [row]: { moved: string }[] = await runner.query(
-        `WITH moved AS (
+      const [row]: { moved: string; held: boolean }[] = await runner.query(
+        `WITH held AS (
+           SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $7::int::oid AND objid = hashtext($1)::oid
+                             AND objsubid = 2 AND granted AND pid = $8) AS held),
+         moved AS (
            UPDATE projection_checkpoints
-              SET rebuild_cursor = $3, rebuild_position = $4, rebuild_events_applied = rebuild_events_applied + $5
+              SET rebuild_cursor = $3, rebuild_position = $4, rebuild_events_applied = rebuild_events_applied + $5,
+                  rebuild_error = NULL, rebuild_error_at = NULL
             WHERE projection = $1 AND rebuild_started_at = $2::timestamptz AND rebuild_position IS NOT NULL
-              AND rebuild_cursor IS NOT DISTINCT FROM $6
+              AND rebuild_cursor IS NOT DISTINCT FROM $6 AND (SELECT held FROM held)
            RETURNING 1)
-         SELECT count(*) AS moved FROM moved`,
+         SELECT (SELECT count(*) FROM moved) AS moved, (SELECT held FROM held) AS held`,
         [
           this.projection.name,
-          startedAt,
+          loop.startedAt,
           batch.checkpoint,
           this.store.positionOfCursor(batch.checkpoint).toString(),
           batch.events.length,
           previous,
+          LOCK_CLASS,
+          loop.lockHolder,
         ],
       );
+      if (!row!.held) throw new LockLostError(this.projection.name);
       if (Number(row!.moved) !== 1) throw new RebuildMovedError(this.projection.name);
       await runner.commitTransaction();
       return batch.checkpoint;
@@ -491,11 +573,18 @@ export class ProjectionRunner {
     });
   }
 
-  /** Answers a handover: switches the copies in if they are still the stored rebuild and at or past the live checkpoint. */
+  /**
+   * Answers a handover: switches the copies in if they are still the stored rebuild and at or
+   * past the live checkpoint. A switch that fails is the rebuild's failure, not the live view's:
+   * the live loop goes on (unless its own checkpoint moved), the shadow loop backs off and retries.
+   */
   private async answerHandover(runner: QueryRunner, checkpoint: Checkpoint, handover: Handover): Promise<HandoverOutcome> {
     let outcome: HandoverOutcome = 'over';
     try {
       outcome = await this.switchIn(runner, checkpoint, handover.startedAt);
+    } catch (error) {
+      if (error instanceof CheckpointMovedError) throw error;
+      outcome = { failed: describe(error) };
     } finally {
       handover.answer(outcome);
     }
@@ -548,7 +637,7 @@ export class ProjectionRunner {
            UPDATE projection_checkpoints
               SET position = rebuild_position, log_cursor = rebuild_cursor, events_applied = rebuild_events_applied,
                   rebuild_cursor = NULL, rebuild_position = NULL, rebuild_events_applied = 0, rebuild_completed_at = now(),
-                  updated_at = now(), last_error = NULL, last_error_at = NULL
+                  updated_at = now(), last_error = NULL, last_error_at = NULL, rebuild_error = NULL, rebuild_error_at = NULL
             WHERE projection = $1
            RETURNING position)
          SELECT position, pg_notify('projection_progress', $1) AS notified FROM switched`,
@@ -571,6 +660,17 @@ export class ProjectionRunner {
         this.projection.name,
         message.slice(0, 2000),
       ])
+      .catch(() => undefined);
+  }
+
+  /** Shown by /admin/projections while the rebuild does not move on (the live loop's batches leave it). */
+  private async recordRebuildError(loop: ShadowLoop, message: string): Promise<void> {
+    await this.dataSource
+      .query(
+        `UPDATE projection_checkpoints SET rebuild_error = $3, rebuild_error_at = now()
+          WHERE projection = $1 AND rebuild_started_at = $2::timestamptz`,
+        [this.projection.name, loop.startedAt, message.slice(0, 2000)],
+      )
       .catch(() => undefined);
   }
 

@@ -46,8 +46,10 @@ export const shadowSchema = (projection: string): string => ident(shadowSchemaNa
  * indexes, storage), with the live indexes' names: index names are unique per schema, so
  * the copies can bear them already, and after the switch the tables look exactly as the
  * migrations made them. Refuses a table that a foreign key, a trigger or a view ties to
- * others: those are not copied, and the switch drops the live table. (Nor are privileges:
- * the copies belong to the service's role, as the tables its migrations create.)
+ * others (those are not copied, and the switch drops the live table), and one with a column
+ * numbered by a sequence (serial or identity): a copy would either share the live table's
+ * sequence, which the switch drops with it, or number its rows anew. The live tables'
+ * privileges, storage parameters and comment are copied at the switch (`moveShadowIn`).
  * Runs in the caller's transaction.
  */
 export async function createShadowTables(q: QueryRunner, projection: string, tables: readonly string[]): Promise<void> {
@@ -60,10 +62,15 @@ export async function createShadowTables(q: QueryRunner, projection: string, tab
 }
 
 async function refuseTiedTables(q: QueryRunner, projection: string, tables: readonly string[]): Promise<void> {
-  const rows: { name: string; missing: boolean; foreign_keys: boolean; triggers: boolean; views: boolean }[] = await q.query(
+  const rows: { name: string; missing: boolean; foreign_keys: boolean; triggers: boolean; sequences: boolean; views: boolean }[] = await q.query(
     `SELECT t.name, c.oid IS NULL AS missing,
             EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contype = 'f' AND c.oid IN (k.conrelid, k.confrelid)) AS foreign_keys,
             EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal) AS triggers,
+            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> '')
+              OR EXISTS (SELECT 1 FROM pg_attrdef d
+                           JOIN pg_depend s ON s.classid = 'pg_attrdef'::regclass AND s.objid = d.oid AND s.refclassid = 'pg_class'::regclass
+                           JOIN pg_class q ON q.oid = s.refobjid AND q.relkind = 'S'
+                          WHERE d.adrelid = c.oid) AS sequences,
             EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
                      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
                        AND d.refobjid = c.oid AND r.ev_class <> c.oid) AS views
@@ -76,6 +83,7 @@ async function refuseTiedTables(q: QueryRunner, projection: string, tables: read
     ...(r.missing ? [`${r.name} is not a table in public`] : []),
     ...(r.foreign_keys ? [`${r.name} has a foreign key to or from it`] : []),
     ...(r.triggers ? [`${r.name} has triggers`] : []),
+    ...(r.sequences ? [`${r.name} has a column numbered by a sequence (serial or identity)`] : []),
     ...(r.views ? [`${r.name} is read by a view`] : []),
   ]);
   if (reasons.length > 0) throw new RebuildRefusedError(projection, reasons);
@@ -169,14 +177,42 @@ async function shapeOf(q: QueryRunner, schemaName: string, tables: readonly stri
 }
 
 /**
- * Drops the live tables and moves the rebuilt ones into their place, then drops the empty
- * rebuild schema. In the caller's transaction, which holds the live tables' locks: readers
+ * Gives each copy what an operator may have set on the live table and `LIKE` does not copy:
+ * its privileges (table-wide grants), storage parameters and comment.
+ */
+async function copyTableSettings(q: QueryRunner, projection: string, tables: readonly string[]): Promise<void> {
+  const rows: { statement: string }[] = await q.query(
+    `SELECT format('GRANT %s ON TABLE %I.%I TO %s%s', g.privilege_type, $1::text, c.relname,
+                   CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+                   CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS statement
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) g
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname = ANY($2::text[])
+     UNION ALL
+     SELECT format('ALTER TABLE %I.%I SET (%s)', $1::text, c.relname,
+                   (SELECT string_agg(format('%s = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(c.reloptions) o))
+       FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname = ANY($2::text[]) AND c.reloptions IS NOT NULL
+     UNION ALL
+     SELECT format('COMMENT ON TABLE %I.%I IS %L', $1::text, c.relname, obj_description(c.oid, 'pg_class'))
+       FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname = ANY($2::text[])
+        AND obj_description(c.oid, 'pg_class') IS NOT NULL`,
+    [shadowSchemaName(projection), tables],
+  );
+  for (const { statement } of rows) await q.query(statement);
+}
+
+/**
+ * Drops the live tables and moves the rebuilt ones into their place, with the live tables'
+ * privileges, storage parameters and comment, then drops the empty rebuild schema. In the
+ * caller's transaction, which holds the live tables' locks: readers
  * wait for its commit, then read the rebuilt tables (a statement waiting for a dropped
  * table's lock looks the name up again once it has the lock). The drop is RESTRICT: were
  * anything to depend on a live table, the switch fails rather than drop it too.
  */
 export async function moveShadowIn(q: QueryRunner, projection: string, tables: readonly string[]): Promise<void> {
   const schema = shadowSchema(projection);
+  await copyTableSettings(q, projection, tables);
   await q.query(`DROP TABLE ${tables.map((t) => `public.${ident(t)}`).join(', ')}`);
   for (const table of tables) await q.query(`ALTER TABLE ${schema}.${ident(table)} SET SCHEMA public`);
   await q.query(`DROP SCHEMA ${schema}`);

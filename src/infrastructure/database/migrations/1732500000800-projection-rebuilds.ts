@@ -6,7 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * so that its state is exactly its own tables, which a rebuild copies and switches in whole.
  * The checkpoint keeps the state of a rebuild in progress: how far its copies are
  * (`rebuild_cursor`, `rebuild_position`; a position while one is in progress, null
- * otherwise), the events they have been given, and when the last one was switched in.
+ * otherwise), the events they have been given, when the last one was switched in, and why
+ * the rebuild in progress last failed or was refused (`rebuild_error`: the live loop clears
+ * `last_error` with each batch it applies, a rebuild's failure stays until the rebuild moves on).
  */
 export class ProjectionRebuilds1732500000800 implements MigrationInterface {
   name = 'ProjectionRebuilds1732500000800';
@@ -17,7 +19,9 @@ export class ProjectionRebuilds1732500000800 implements MigrationInterface {
         ADD COLUMN rebuild_cursor         text,
         ADD COLUMN rebuild_position       bigint,
         ADD COLUMN rebuild_events_applied bigint NOT NULL DEFAULT 0,
-        ADD COLUMN rebuild_completed_at   timestamptz`);
+        ADD COLUMN rebuild_completed_at   timestamptz,
+        ADD COLUMN rebuild_error          text,
+        ADD COLUMN rebuild_error_at       timestamptz`);
     for (const [table, projection] of PER_PROJECTION) {
       await q.query(`
         CREATE TABLE ${table} (
@@ -53,7 +57,9 @@ export class ProjectionRebuilds1732500000800 implements MigrationInterface {
         DROP COLUMN rebuild_cursor,
         DROP COLUMN rebuild_position,
         DROP COLUMN rebuild_events_applied,
-        DROP COLUMN rebuild_completed_at`);
+        DROP COLUMN rebuild_completed_at,
+        DROP COLUMN rebuild_error,
+        DROP COLUMN rebuild_error_at`);
   }
 }
 
