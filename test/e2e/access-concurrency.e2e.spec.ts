@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { memberStream } from '../../src/events/org/member-events.js';
@@ -5,7 +6,7 @@ import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import { UnitLocks } from '../../src/infrastructure/commands/unit-locks.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { expectProblem } from '../support/problems.js';
-import { api, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
+import { api, code, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
 
 const LOCK_CLASS = 0x4f55;
 
@@ -140,6 +141,112 @@ describe('access under concurrent reorganisations', () => {
     } finally {
       store.readStream = original;
     }
+  });
+
+  describe('an administrator without a unit placing a unit under a parent being terminated', () => {
+    type Placement = 'establish' | 'transfer';
+    const TERMINATED_ON = '2026-02-01';
+    const PLACED_ON = '2025-08-01';
+
+    /** A province with a commune union (the parent to be terminated) and a grassroots unit under another district. */
+    async function setting(tag: string) {
+      const p = (await establish(app, { name: `Tỉnh ${tag}`, kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+      const parent = (await establish(app, { name: `Xã ${tag}`, kind: 'commune_union', parentId: p, establishedOn: '2025-07-01' })).id;
+      const elsewhere = (await establish(app, { name: `Huyện ${tag}`, kind: 'district_federation', parentId: p, establishedOn: '2000-01-01' })).id;
+      const school = (await establish(app, { name: `CĐCS ${tag}`, kind: 'grassroots_union', parentId: elsewhere, establishedOn: '2000-01-01' })).id;
+      return { parent, elsewhere, school };
+    }
+
+    /** The command placing a unit under `parent`: a new one (its id chosen here), or `school` moved there. */
+    function place(placement: Placement, parent: string, school: string, newId: string) {
+      return placement === 'establish'
+        ? api(app).post('/org-units').send({ unitId: newId, code: code('G'), name: 'CĐCS mới', kind: 'grassroots_union', parentId: parent, establishedOn: PLACED_ON })
+        : api(app).post(`/org-units/${school}/transfer`).send({ newParentId: parent, effectiveOn: PLACED_ON });
+    }
+    const terminate = (parent: string) => api(app).post(`/org-units/${parent}/terminate`).send({ effectiveOn: TERMINATED_ON, reason: 'sáp nhập xã' });
+
+    /**
+     * What the event streams say in the end: whether the parent is terminated, and whether a
+     * unit was placed under it (the new one established, or the school transferred there).
+     */
+    async function outcome(placement: Placement, parent: string, school: string, newId: string) {
+      const store = app.service.app.get(EventStore);
+      const terminated = (await store.readStream(orgUnitStream(parent))).some((e) => e.type === 'OrgUnitTerminated');
+      const placed =
+        placement === 'establish'
+          ? (await store.readStream(orgUnitStream(newId))).length > 0
+          : (await store.readStream(orgUnitStream(school))).some((e) => e.type === 'OrgUnitTransferred' && (e.data as { toParentId: string }).toParentId === parent);
+      return { terminated, placed };
+    }
+
+    it.each<Placement>(['establish', 'transfer'])(
+      'waits (%s) for a termination that has decided and is about to append, then is refused: no unit is left under a terminated parent',
+      async (placement) => {
+        const { parent, school } = await setting(`chờ ${placement}`);
+        const newId = randomUUID();
+        const c = await session();
+        const store = app.service.app.get(EventStore);
+        const original = store.appendToStream.bind(store);
+        const atAppend = latch();
+        const gate = latch();
+        store.appendToStream = async (stream, events, revision) => {
+          if (stream === orgUnitStream(parent) && events.some((e) => e.type === 'OrgUnitTerminated')) {
+            atAppend.open();
+            await gate.promise;
+          }
+          return original(stream, events, revision);
+        };
+        try {
+          // The termination has found no child and holds its parent: it is about to append.
+          const ended = terminate(parent).then((res) => res);
+          await atAppend.promise;
+          let done = false;
+          const placing = place(placement, parent, school, newId).then((res) => {
+            done = true;
+            return res;
+          });
+          // The placement must wait for the parent, not slip in before the termination's append.
+          await until(async () => done || (await waitingForLocks(c)) === 1);
+          expect(done).toBe(false);
+          gate.open();
+          const [end, placed] = await Promise.all([ended, placing]);
+          expect(end.status).toBe(200);
+          expect(placed.status).toBe(422);
+          expect(['org_unit.parent_terminated', 'org_unit.parent_not_active']).toContain(placed.body.code);
+          expect(await outcome(placement, parent, school, newId)).toEqual({ terminated: true, placed: false });
+        } finally {
+          store.appendToStream = original;
+          gate.open();
+          await c.end();
+        }
+      },
+    );
+
+    it.each<Placement>(['establish', 'transfer'])(
+      'lets exactly one of a termination and a concurrent placement (%s) through, round after round',
+      async (placement) => {
+        for (let round = 0; round < 12; round++) {
+          const { parent, school } = await setting(`${placement} ${round}`);
+          const newId = randomUUID();
+          // Which one is sent first alternates, so that each gets to go first.
+          const first = round % 2 === 0;
+          const answers = await Promise.all(first ? [terminate(parent), place(placement, parent, school, newId)] : [place(placement, parent, school, newId), terminate(parent)]);
+          const [end, placed] = first ? [answers[0]!, answers[1]!] : [answers[1]!, answers[0]!];
+          const final = await outcome(placement, parent, school, newId);
+          if (end.status === 200) {
+            // The parent is terminated: nothing was placed under it.
+            expect(placed.status).toBe(422);
+            expect(['org_unit.parent_terminated', 'org_unit.parent_not_active']).toContain(placed.body.code);
+            expect(final).toEqual({ terminated: true, placed: false });
+          } else {
+            // The unit was placed: the termination is refused while it has a child.
+            expect({ status: end.status, code: end.body.code }).toEqual({ status: 422, code: 'org_unit.has_children' });
+            expect([200, 201]).toContain(placed.status);
+            expect(final).toEqual({ terminated: false, placed: true });
+          }
+        }
+      },
+    );
   });
 
   it('answers 503 with Retry-After when the units a command needs stay held past the lock timeout', async () => {

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { memberStream } from '../../src/events/org/member-events.js';
+import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
+import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { expectProblem } from '../support/problems.js';
-import { api, code, establish, type TestApp, useTestApp } from '../support/test-app.js';
+import { api, code, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('input the database cannot store, or the service should not walk', () => {
   let app!: TestApp;
@@ -11,6 +15,63 @@ describe('input the database cannot store, or the service should not walk', () =
   it('refuses a NUL character in any text field with 400 naming the field', async () => {
     const res = await api(app).post('/org-units').send(province('a\u0000b'));
     expectProblem(res, 400, 'request.invalid', ['name']);
+  });
+
+  describe('text that is only white space (it is trimmed to nothing)', () => {
+    const blanks: [string, string][] = [
+      ['spaces', '   '],
+      ['tabs and line breaks', ' \t\n '],
+      ['a no-break space', '\u00a0'],
+      ['an ideographic space', '\u3000 '],
+    ];
+    const streamLength = async (stream: string): Promise<number> => (await app.service.app.get(EventStore).readStream(stream)).length;
+
+    it.each(blanks)('refuses %s as a unit’s name or code with 400 naming the field, creating nothing', async (_what, blank) => {
+      for (const [field, body] of [
+        ['name', { name: blank, code: code('P') }],
+        ['code', { name: 'LĐLĐ tỉnh', code: blank }],
+      ] as const) {
+        const unitId = randomUUID();
+        const res = await api(app).post('/org-units').send({ unitId, kind: 'provincial_federation', establishedOn: '2000-01-01', ...body });
+        expectProblem(res, 400, 'request.invalid', [field]);
+        expect(await streamLength(orgUnitStream(unitId))).toBe(0);
+      }
+    });
+
+    it.each(blanks)('refuses %s as a new name or a termination’s reason with 400 naming the field, appending nothing', async (_what, blank) => {
+      const unit = await establish(app, { name: 'LĐLĐ tỉnh Trắng', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+      expectProblem(await api(app).post(`/org-units/${unit.id}/rename`).send({ name: blank, effectiveOn: '2001-01-01' }), 400, 'request.invalid', ['name']);
+      expectProblem(await api(app).post(`/org-units/${unit.id}/terminate`).send({ effectiveOn: '2001-01-01', reason: blank }), 400, 'request.invalid', ['reason']);
+      expect(await streamLength(orgUnitStream(unit.id))).toBe(1);
+    });
+
+    it.each(blanks)('refuses %s as a member’s full name or code with 400 naming the field, enrolling nobody', async (_what, blank) => {
+      const province = await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+      const school = await establish(app, { name: 'CĐCS Trường', kind: 'grassroots_union', parentId: province.id, establishedOn: '2000-01-01' });
+      for (const [field, body] of [
+        ['fullName', { fullName: blank, memberCode: code('M') }],
+        ['memberCode', { fullName: 'Lò Văn Tám', memberCode: blank }],
+      ] as const) {
+        const memberId = randomUUID();
+        const res = await api(app).post('/members').send({ memberId, unitId: school.id, joinedOn: '2010-01-01', ...body });
+        expectProblem(res, 400, 'request.invalid', [field]);
+        expect(await streamLength(memberStream(memberId))).toBe(0);
+        const memberIds = [randomUUID(), memberId];
+        const imported = await api(app)
+          .post('/members/import')
+          .send({ members: memberIds.map((id, i) => ({ memberId: id, unitId: school.id, joinedOn: '2010-01-01', fullName: 'Lò Thị Chín', memberCode: code('M'), ...(i === 1 ? body : {}) })) });
+        expectProblem(imported, 400, 'request.invalid', [`members[1].${field}`]);
+        for (const id of memberIds) expect(await streamLength(memberStream(id))).toBe(0);
+      }
+    });
+
+    it.each(blanks)('refuses %s as the reason a member leaves with 400 naming it, appending nothing', async (_what, blank) => {
+      const province = await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+      const school = await establish(app, { name: 'CĐCS Trường', kind: 'grassroots_union', parentId: province.id, establishedOn: '2000-01-01' });
+      const member = await enrol(app, { unitId: school.id, fullName: 'Lường Thị Mai', joinedOn: '2010-01-01' });
+      expectProblem(await api(app).post(`/members/${member.id}/leave`).send({ effectiveOn: '2020-01-01', reason: blank }), 400, 'request.invalid', ['reason']);
+      expect(await streamLength(memberStream(member.id))).toBe(1);
+    });
   });
 
   it('refuses broken UTF-16 (a lone surrogate) with 400 naming the field', async () => {

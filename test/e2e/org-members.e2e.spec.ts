@@ -212,6 +212,21 @@ describe('members through HTTP', () => {
       expect(ok.streamRevision).toBe(1);
     });
 
+    it('accepts a transfer on the joining day and a departure on the day of that transfer (the latest change is not "before")', async () => {
+      const { g1, g2 } = await hierarchy('J');
+      const m = await enrol(app, { unitId: g1.id, fullName: 'Đinh Thị Gấm', joinedOn: '2016-09-01' });
+      const moved = await api(app).post(`/members/${m.id}/transfer`).send({ toUnitId: g2.id, effectiveOn: '2016-09-01' });
+      expect(moved.status).toBe(200);
+      expect(moved.body.streamRevision).toBe(1);
+      const left = await api(app).post(`/members/${m.id}/leave`).send({ effectiveOn: '2016-09-01', reason: 'chuyển công tác' });
+      expect(left.status).toBe(200);
+      expect(left.body.streamRevision).toBe(2);
+      const view = await memberOn(m.id, '2016-09-01', left.body.position);
+      expect({ unitId: view.unitId, status: view.status }).toEqual({ unitId: null, status: 'left' });
+      expect(await countsOn(g1.id, '2016-09-01', left.body.position)).toEqual({ direct: 0, subtree: 0 });
+      expect(await countsOn(g2.id, '2016-09-01', left.body.position)).toEqual({ direct: 0, subtree: 0 });
+    });
+
     it('leaves: status left and no unit from the date, counts drop, later changes refused', async () => {
       const { district, g1, g2 } = await hierarchy('I');
       const m = await enrol(app, { unitId: g1.id, fullName: 'Hoàng Văn Em', joinedOn: '2015-01-01' });

@@ -4,7 +4,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 /**
  * Given past events (folded with the decider's evolve), when a command with its context,
- * then these events — or this error class with its stable code and field.
+ * then these events — or this error class with its stable code, field and a message.
  */
 export function deciderSpec<S, E, C, X>(fold: (events: readonly E[]) => S, decide: (command: C, state: S, context: X) => E[]) {
   return function given(events: readonly E[]) {
@@ -23,9 +23,11 @@ export function deciderSpec<S, E, C, X>(fold: (events: readonly E[]) => S, decid
               caught = error;
             }
             expect(caught).toBeInstanceOf(errorClass);
-            const error = caught as { code?: unknown; field?: unknown };
+            const error = caught as { code?: unknown; field?: unknown; message: string };
             expect(error.code).toBe(code);
             expect(error.field).toBe(field);
+            // The answer's detail: it says what is wrong, never nothing.
+            expect(error.message).not.toBe('');
           },
         };
       },

@@ -120,6 +120,44 @@ describe('the authentication middleware and the access guard', () => {
     expect(actorOf(req)).toEqual({ id: 'lan', role: 'officer', scopeUnitId: UNIT });
   });
 
+  it('reads only a whole "Bearer <token>" header; a blank one is no token at all', async () => {
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
+    // Spaces around and between are allowed...
+    await expect(guard.canActivate((await call('view', 'Bearer   officer-token  ')).context)).resolves.toBe(true);
+    // ...anything before or after the token is not.
+    for (const header of ['xBearer officer-token', 'Bearer officer-token extra', 'Bearer', 'Bearer officer-token,admin-token']) {
+      const error = await refusal(guard, 'view', header);
+      expect({ header, code: (error as AuthenticationError).code }).toEqual({ header, code: 'auth.token_invalid' });
+    }
+    expect((await refusal(guard, 'view', 'Basic b2ZmaWNlcg==')).message).toBe('the Authorization header must be "Bearer <token>"');
+    // A header of white space only is the same as none: a public route takes it, another one asks for a token.
+    await expect(guard.canActivate((await call('health', '   ')).context)).resolves.toBe(true);
+    expect(((await refusal(guard, 'view', '  ')) as AuthenticationError).code).toBe('auth.token_missing');
+  });
+
+  it('says why it refuses, naming the role and the route', async () => {
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
+    expect((await refusal(guard, 'noPolicy', 'Bearer admin-token')).message).toBe('this route declares no access policy, so it is closed to every caller');
+    expect((await refusal(guard, 'view')).message).toBe('this route needs an Authorization: Bearer <token> header');
+    expect((await refusal(guard, 'command', 'Bearer inspector-token')).message).toBe('the inspector role may not call POST /command');
+    expect((await refusal(guard, 'operate', 'Bearer district-admin-token')).message).toBe(
+      'POST /operate acts on the whole registry: it needs an admin without a unit',
+    );
+  });
+
+  it('passes on a failure of the token verifier itself instead of answering 401', async () => {
+    const failing = new (class extends TokenVerifier {
+      async verify(): Promise<Principal> {
+        throw new Error('the key store is unreachable');
+      }
+    })();
+    const req = { method: 'GET', path: '/view', ip: '10.0.0.1', socket: {}, header: () => 'Bearer anything' } as unknown as AuthenticatedRequest;
+    const passed = await new Promise<unknown>((resolve) => authenticationMiddleware(failing, new CountingLimiter(100))(req, {} as Response, resolve));
+    expect(passed).toBeInstanceOf(Error);
+    expect(passed).not.toBeInstanceOf(AuthenticationError);
+    expect((passed as Error).message).toBe('the key store is unreachable');
+  });
+
   it('checks the role against the policy', async () => {
     const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
     expect(((await refusal(guard, 'command', 'Bearer inspector-token')) as AccessDeniedError).code).toBe('auth.role_forbidden');

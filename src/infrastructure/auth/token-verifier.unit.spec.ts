@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import { AuthenticationError } from './auth.errors.js';
-import { HmacTokenVerifier } from './token-verifier.js';
+import { HmacTokenVerifier, principalOf } from './token-verifier.js';
 
 const SECRET = 'the-service-secret-of-at-least-32-chars';
 const UNIT = '4f1c2a52-2b7e-4f57-9d0a-8c1f4f3e9a10';
@@ -102,6 +102,39 @@ describe('HS256 bearer tokens', () => {
     expect((await refusal(sign({ ...valid, iat: now() + 3600 }))).message).toMatch(/issued in the future/);
     expect((await refusal(sign({ ...valid, exp: now() + 100 * 365 * 86400 }))).message).toMatch(/more than 365 days/);
     await expect(verifier.verify(sign({ ...valid, iat: now(), exp: now() + 364 * 86400 }))).resolves.toMatchObject({ role: 'officer' });
+  });
+
+  it('says why a token does not verify', async () => {
+    expect((await refusal(sign(valid, { algorithm: 'HS512' }))).message).toBe('the token is not valid: it must be signed with HS256');
+    expect((await refusal(handMade({ alg: 'none', typ: 'JWT' }, valid))).message).toBe('the token is not valid: it is not signed');
+    expect((await refusal('a.b.c')).message).toBe('the token is not valid: it is malformed');
+    expect(await refusal(sign({ ...valid, exp: now() - 120 }))).toEqual({ code: 'auth.token_expired', message: 'the token has expired' });
+  });
+
+  it('tolerates 5 seconds of clock difference by default, and what it is configured to', async () => {
+    await expect(verifier.verify(sign({ ...valid, exp: now() - 2 }))).resolves.toMatchObject({ role: 'officer' });
+    const exact = new HmacTokenVerifier({ secret: SECRET, clockToleranceSeconds: 0 });
+    expect((await refusal(sign({ ...valid, exp: now() - 2 }), exact)).code).toBe('auth.token_expired');
+  });
+
+  it('takes a unit and a subject only whole: nothing before or after', async () => {
+    for (const unit of [`x${UNIT}`, `${UNIT}x`, `${UNIT}\n`]) {
+      expect((await refusal(sign({ ...valid, unit }))).message).toMatch(/unit must be the UUID/);
+    }
+    for (const sub of ['lan nguyen', ' lan', 'lan ', 'a'.repeat(201), 'lan\u00e9']) {
+      expect((await refusal(sign({ ...valid, sub }))).message).toMatch(/sub must be 1 to 200 visible ASCII characters/);
+    }
+    await expect(verifier.verify(sign({ ...valid, sub: 'a'.repeat(200), unit: UNIT.toUpperCase() }))).resolves.toEqual({ sub: 'a'.repeat(200), role: 'officer', unitId: UNIT });
+  });
+
+  it('bounds the issue time and the lifetime to the second, within the tolerance', () => {
+    const at = 1_900_000_000;
+    const claims = { sub: 'lan', role: 'officer', unit: UNIT };
+    const year = 365 * 86400;
+    expect(principalOf({ ...claims, exp: at + year + 5, iat: at + 5 }, at, 5)).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
+    expect(() => principalOf({ ...claims, exp: at + year + 6 }, at, 5)).toThrow(/more than 365 days/);
+    expect(() => principalOf({ ...claims, exp: at + 60, iat: at + 6 }, at, 5)).toThrow(/issued in the future/);
+    expect(() => principalOf({ ...claims, exp: at + 60, iat: 'yesterday' }, at, 5)).toThrow(/issued in the future/);
   });
 
   it('never quotes the configured issuer or audience to a caller with a wrong token', async () => {

@@ -506,6 +506,61 @@ describe('TerminateOrgUnit', () => {
   });
 });
 
+// ---- what a refusal says ------------------------------------------------------------
+describe('refusals name what stands in the way', () => {
+  /** The message of the refusal of `command` on a unit with these events, in this context. */
+  function messageOf(events: readonly OrgUnitEvent[], command: OrgUnitCommand, context: OrgUnitContext): string {
+    try {
+      decideOrgUnit(command, fold(events), context);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('the command was not refused');
+  }
+  const establishUnder = (parentId: string, establishedOn = '2024-05-01'): OrgUnitCommand => ({
+    type: 'EstablishOrgUnit',
+    unitId: DISTRICT_B,
+    code: 'D',
+    name: 'D',
+    kind: 'district_federation',
+    parentId,
+    establishedOn,
+  });
+  const terminate: OrgUnitCommand = { type: 'TerminateOrgUnit', unitId: DISTRICT_A, effectiveOn: '2025-07-01', reason: 'abolished' };
+  const child = (n: number): string => `11111111-1111-4111-8111-${String(n).padStart(12, '0')}`;
+
+  it('names the children of a unit that may not be terminated: all of a few, the first five of more', () => {
+    const one = messageOf(districtA, terminate, { ...NO_CONTEXT, childIds: [child(1)] });
+    expect(one).toBe(`org unit ${DISTRICT_A} has 1 child unit(s) on or after 2025-07-01 (${child(1)}); transfer or merge them first`);
+    const five = messageOf(districtA, terminate, { ...NO_CONTEXT, childIds: [1, 2, 3, 4, 5].map(child) });
+    expect(five).toContain(`(${[1, 2, 3, 4, 5].map(child).join(', ')});`);
+    const six = messageOf(districtA, terminate, { ...NO_CONTEXT, childIds: [1, 2, 3, 4, 5, 6].map(child) });
+    expect(six).toContain(`has 6 child unit(s) on or after 2025-07-01 (${[1, 2, 3, 4, 5].map(child).join(', ')}, …);`);
+    expect(six).not.toContain(child(6));
+  });
+
+  it('says whether a parent has ended or is not established yet on the date', () => {
+    expect(messageOf([], establishUnder(PROVINCE_A), relatedTo([...provinceA, terminated(PROVINCE_A, '2024-05-01')]))).toBe(
+      `org unit ${PROVINCE_A} was terminated on 2024-05-01: nothing can be placed under it`,
+    );
+    expect(messageOf([], establishUnder(PROVINCE_A), relatedTo([...provinceA, merged(PROVINCE_A, PROVINCE_B, '2024-01-01')]))).toBe(
+      `org unit ${PROVINCE_A} was merged on 2024-01-01: nothing can be placed under it`,
+    );
+    expect(messageOf([], establishUnder(PROVINCE_A, '2019-12-31'), relatedTo(provinceA))).toBe(
+      `org unit ${PROVINCE_A} is not established on 2019-12-31: nothing can be placed under it`,
+    );
+  });
+
+  it('says whether a parent is terminated later itself or through the unit its mergers lead to', () => {
+    expect(messageOf([], establishUnder(PROVINCE_A), relatedTo([...provinceA, terminated(PROVINCE_A, '2025-07-01')]))).toBe(
+      `org unit ${PROVINCE_A} is terminated on 2025-07-01: a unit placed under it would be left under a terminated unit`,
+    );
+    expect(
+      messageOf([], establishUnder(PROVINCE_A), { ...relatedTo([...provinceA, merged(PROVINCE_A, PROVINCE_B, '2025-03-01')]), relatedTerminatedOn: '2025-06-01' }),
+    ).toBe(`org unit ${PROVINCE_A} is merged into a unit terminated on 2025-06-01: a unit placed under it would be left under a terminated unit`);
+  });
+});
+
 // ---- evolve ------------------------------------------------------------------
 describe('evolveOrgUnit', () => {
   const history: OrgUnitEvent[] = [
