@@ -222,6 +222,16 @@ describe('command runner', () => {
     expect(await store.readStream(orgUnitStream(unitId))).toHaveLength(2);
   });
 
+  it('decides anew a request of the same actor under another key, neither replaying nor refusing it for the first key', async () => {
+    const unitId = randomUUID();
+    const first = await runner().run(rename(unitId, 'first', []), context({ idempotencyKey: 'key-a', requestHash: 'hash-a' }));
+    const seen: Names[] = [];
+    const second = await runner().run(rename(unitId, 'second', seen), context({ idempotencyKey: 'key-b', requestHash: 'hash-b' }));
+    expect(seen).toEqual([['first']]);
+    expect(second.streamRevision).toBe(first.streamRevision + 1n);
+    expect(await names(unitId)).toEqual(['first', 'second']);
+  });
+
   it("does not refuse a third actor's other request under the same key as a conflict with the first actor's", async () => {
     const unitId = randomUUID();
     await runner().run(rename(unitId, 'by-1', []), context({ actor: admin('admin-1'), idempotencyKey: 'k', requestHash: 'hash-1' }));
@@ -330,6 +340,23 @@ describe('command runner', () => {
     await store.appendToStream(orgUnitStream(district), [stored(renamed(district, 'Huyện mới'))], 0n);
     await expect(kept.run(plan('second'), officer)).resolves.toMatchObject({ id: school });
     expect(seenRevisions).toEqual([1, 1, 2]);
+  });
+
+  it('holds an administrator with a unit to her subtree, like an officer: only one without a unit acts everywhere', async () => {
+    const [provinceA, provinceB, school] = [randomUUID(), randomUUID(), randomUUID()];
+    const unit = (unitId: string, kind: OrgUnitKind, level: string, parentId: string | null): DomainEvent =>
+      ({ type: 'OrgUnitEstablished', data: { unitId, code: unitId.slice(0, 8), name: kind, kind, level, parentId, establishedOn: '2000-01-01' } }) as DomainEvent;
+    await store.appendToStream(orgUnitStream(provinceA), [stored(unit(provinceA, 'provincial_federation', 'provincial', null))], 'no_stream');
+    await store.appendToStream(orgUnitStream(provinceB), [stored(unit(provinceB, 'provincial_federation', 'provincial', null))], 'no_stream');
+    await store.appendToStream(orgUnitStream(school), [stored(unit(school, 'grassroots_union', 'grassroots', provinceB))], 'no_stream');
+    const seen: Names[] = [];
+    const outside = runner().run(rename(school, 'Trường mới', seen), context({ actor: { id: 'admin-a', role: 'admin', scopeUnitId: provinceA } }));
+    await expect(outside).rejects.toMatchObject({ code: 'auth.out_of_scope', field: 'id' });
+    expect(seen).toEqual([]);
+    expect(new OrgAccess().isUnrestricted({ id: 'admin-a', role: 'admin', scopeUnitId: provinceA })).toBe(false);
+    expect(new OrgAccess().isUnrestricted({ id: 'officer', role: 'officer', scopeUnitId: null })).toBe(false);
+    await expect(runner().run(rename(school, 'Trường mới', []), context({ actor: { id: 'admin-b', role: 'admin', scopeUnitId: provinceB } }))).resolves.toMatchObject({ id: school });
+    await expect(runner().run(rename(school, 'Trường mới hơn', []), context())).resolves.toMatchObject({ id: school, streamRevision: 2n });
   });
 
   describe('an OrgUnitEstablished stored at schema version 1 (without a level)', () => {

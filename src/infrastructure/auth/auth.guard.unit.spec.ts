@@ -135,6 +135,13 @@ describe('the authentication middleware and the access guard', () => {
     expect(((await refusal(guard, 'view', '  ')) as AuthenticationError).code).toBe('auth.token_missing');
   });
 
+  it('lets an administrator call every kind of route her policy names', async () => {
+    const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
+    for (const handler of ['view', 'command', 'operate'] as const) {
+      await expect(guard.canActivate((await call(handler, 'Bearer admin-token')).context)).resolves.toBe(true);
+    }
+  });
+
   it('says why it refuses, naming the role and the route', async () => {
     const guard = new AuthGuard(new Reflector(), new CountingLimiter(100));
     expect((await refusal(guard, 'noPolicy', 'Bearer admin-token')).message).toBe('this route declares no access policy, so it is closed to every caller');
@@ -152,10 +159,13 @@ describe('the authentication middleware and the access guard', () => {
       }
     })();
     const req = { method: 'GET', path: '/view', ip: '10.0.0.1', socket: {}, header: () => 'Bearer anything' } as unknown as AuthenticatedRequest;
-    const passed = await new Promise<unknown>((resolve) => authenticationMiddleware(failing, new CountingLimiter(100))(req, {} as Response, resolve));
+    const limiter = new CountingLimiter(100);
+    const passed = await new Promise<unknown>((resolve) => authenticationMiddleware(failing, limiter)(req, {} as Response, resolve));
     expect(passed).toBeInstanceOf(Error);
     expect(passed).not.toBeInstanceOf(AuthenticationError);
     expect((passed as Error).message).toBe('the key store is unreachable');
+    // Not a failed authentication of the client: nothing is counted against it.
+    expect(limiter.failures.size).toBe(0);
   });
 
   it('checks the role against the policy', async () => {

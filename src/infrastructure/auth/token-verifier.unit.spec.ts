@@ -132,6 +132,8 @@ describe('HS256 bearer tokens', () => {
     const claims = { sub: 'lan', role: 'officer', unit: UNIT };
     const year = 365 * 86400;
     expect(principalOf({ ...claims, exp: at + year + 5, iat: at + 5 }, at, 5)).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
+    // A token need not say when it was issued.
+    expect(principalOf({ ...claims, exp: at + 60 }, at, 5)).toEqual({ sub: 'lan', role: 'officer', unitId: UNIT });
     expect(() => principalOf({ ...claims, exp: at + year + 6 }, at, 5)).toThrow(/more than 365 days/);
     expect(() => principalOf({ ...claims, exp: at + 60, iat: at + 6 }, at, 5)).toThrow(/issued in the future/);
     expect(() => principalOf({ ...claims, exp: at + 60, iat: 'yesterday' }, at, 5)).toThrow(/issued in the future/);
