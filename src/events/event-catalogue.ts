@@ -1,14 +1,55 @@
+import { CAMPAIGN_PLAN_EVENTS, type CampaignPlanEvent } from './campaign/campaign-events.js';
+import { COMMENDATION_EVENTS, type CommendationEvent } from './campaign/commendation-events.js';
+import { PLEDGE_EVENTS, PLEDGE_SLOT_EVENTS, type PledgeEvent, type PledgeSlotEvent } from './campaign/pledge-events.js';
+import { REPORT_EVENTS, type ReportEvent } from './campaign/report-events.js';
+import { STUDY_SESSION_EVENTS, type StudySessionEvent } from './campaign/study-session-events.js';
+import {
+  ACTION_PLAN_EVENTS,
+  type ActionPlanEvent,
+  CLASSIFICATION_EVENTS,
+  type ClassificationEvent,
+  IMPLEMENTATION_PLAN_EVENTS,
+  type ImplementationPlanEvent,
+  INSPECTION_EVENTS,
+  type InspectionEvent,
+} from './campaign/unit-record-events.js';
 import { MEMBER_EVENTS, type MemberEvent } from './org/member-events.js';
 import { ORG_UNIT_EVENTS, type OrgUnitEvent } from './org/org-unit-events.js';
 import type { AnyEventDefinition } from './event-definition.js';
 
+/** The events of the campaign year. */
+export type CampaignEvent =
+  | CampaignPlanEvent
+  | ImplementationPlanEvent
+  | StudySessionEvent
+  | PledgeEvent
+  | PledgeSlotEvent
+  | ActionPlanEvent
+  | ReportEvent
+  | CommendationEvent
+  | ClassificationEvent
+  | InspectionEvent;
+
 /** Every domain event the service writes. */
-export type DomainEvent = OrgUnitEvent | MemberEvent;
+export type DomainEvent = OrgUnitEvent | MemberEvent | CampaignEvent;
 export type DomainEventType = DomainEvent['type'];
 /** The event of one type string: its payload type follows from the type. */
 export type EventOfType<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 
-const DEFINITIONS = [...ORG_UNIT_EVENTS, ...MEMBER_EVENTS] as const;
+const DEFINITIONS = [
+  ...ORG_UNIT_EVENTS,
+  ...MEMBER_EVENTS,
+  ...CAMPAIGN_PLAN_EVENTS,
+  ...IMPLEMENTATION_PLAN_EVENTS,
+  ...STUDY_SESSION_EVENTS,
+  ...PLEDGE_EVENTS,
+  ...PLEDGE_SLOT_EVENTS,
+  ...ACTION_PLAN_EVENTS,
+  ...REPORT_EVENTS,
+  ...COMMENDATION_EVENTS,
+  ...CLASSIFICATION_EVENTS,
+  ...INSPECTION_EVENTS,
+] as const;
 
 /**
  * The catalogue: one definition for every type of `DomainEvent`, and none for anything else

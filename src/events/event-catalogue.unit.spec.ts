@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { defineEvent } from './event-definition.js';
+import { CAMPAIGN_PLAN_EVENTS } from './campaign/campaign-events.js';
+import { COMMENDATION_EVENTS } from './campaign/commendation-events.js';
+import { PLEDGE_EVENTS, PLEDGE_SLOT_EVENTS } from './campaign/pledge-events.js';
+import { REPORT_EVENTS } from './campaign/report-events.js';
+import { STUDY_SESSION_EVENTS } from './campaign/study-session-events.js';
+import { ACTION_PLAN_EVENTS, CLASSIFICATION_EVENTS, IMPLEMENTATION_PLAN_EVENTS, INSPECTION_EVENTS } from './campaign/unit-record-events.js';
 import { MEMBER_EVENTS } from './org/member-events.js';
 import { ORG_UNIT_EVENTS } from './org/org-unit-events.js';
 import { assertWellFormed, EVENT_CATALOGUE, MalformedEventError, occurredOn, UnreadableEventError, upcast } from './event-catalogue.js';
@@ -17,7 +23,20 @@ describe('the event catalogue', () => {
   });
 
   it('names each type once: no definition shadows another', () => {
-    const definitions = [...ORG_UNIT_EVENTS, ...MEMBER_EVENTS];
+    const definitions = [
+      ...ORG_UNIT_EVENTS,
+      ...MEMBER_EVENTS,
+      ...CAMPAIGN_PLAN_EVENTS,
+      ...IMPLEMENTATION_PLAN_EVENTS,
+      ...STUDY_SESSION_EVENTS,
+      ...PLEDGE_EVENTS,
+      ...PLEDGE_SLOT_EVENTS,
+      ...ACTION_PLAN_EVENTS,
+      ...REPORT_EVENTS,
+      ...COMMENDATION_EVENTS,
+      ...CLASSIFICATION_EVENTS,
+      ...INSPECTION_EVENTS,
+    ];
     expect(new Set(definitions.map((d) => d.type)).size).toBe(definitions.length);
     expect(Object.keys(EVENT_CATALOGUE).sort()).toEqual(definitions.map((d) => d.type).sort());
   });

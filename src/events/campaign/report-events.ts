@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { businessDate, defineEvent, type EventOf, id, text } from '../event-definition.js';
+import { REPORT_KINDS } from './campaign-events.js';
+
+export const REPORT_CATEGORY = 'report';
+export const reportStream = (reportId: string): string => `${REPORT_CATEGORY}-${reportId}`;
+
+/** The figures a report may declare (each a count), reconciled later against the events. */
+export const REPORT_FIGURES = [
+  'unitsOrganisedStudy',
+  'sessions',
+  'membersStudied',
+  'pledgesFiled',
+  'actionPlansAdopted',
+  'focalTasks',
+  'exemplaryModels',
+  'commendationsProposed',
+] as const;
+export type ReportFigure = (typeof REPORT_FIGURES)[number];
+
+const count = () => z.number().int().min(0).max(100_000_000);
+export const reportFiguresSchema = z.strictObject(Object.fromEntries(REPORT_FIGURES.map((f) => [f, count().optional()])) as Record<ReportFigure, z.ZodOptional<z.ZodNumber>>);
+
+/** A unit reports to its parent as the hierarchy stood on `submittedOn` (`submittedTo`). */
+export const ReportSubmitted = defineEvent({
+  type: 'ReportSubmitted',
+  schemaVersion: 1,
+  schema: z.strictObject({
+    reportId: id(),
+    campaignId: id(),
+    unitId: id(),
+    kind: z.enum(REPORT_KINDS),
+    submittedTo: id(),
+    submittedOn: businessDate(),
+    figures: reportFiguresSchema,
+    narrative: text(20_000),
+  }),
+  occurredOn: (d) => d.submittedOn,
+  upcasters: [],
+});
+export type ReportSubmitted = EventOf<typeof ReportSubmitted>;
+
+/**
+ * The report as amended (figures and narrative as they now stand). An amendment of a
+ * returned report submits it again.
+ */
+export const ReportAmended = defineEvent({
+  type: 'ReportAmended',
+  schemaVersion: 1,
+  schema: z.strictObject({
+    reportId: id(),
+    campaignId: id(),
+    unitId: id(),
+    kind: z.enum(REPORT_KINDS),
+    submittedTo: id(),
+    amendedOn: businessDate(),
+    figures: reportFiguresSchema,
+    narrative: text(20_000),
+    reason: text(2000),
+    resubmits: z.boolean(),
+  }),
+  occurredOn: (d) => d.amendedOn,
+  upcasters: [],
+});
+export type ReportAmended = EventOf<typeof ReportAmended>;
+
+export const ReportAcknowledged = defineEvent({
+  type: 'ReportAcknowledged',
+  schemaVersion: 1,
+  schema: z.strictObject({ reportId: id(), campaignId: id(), unitId: id(), kind: z.enum(REPORT_KINDS), receivedBy: id(), acknowledgedOn: businessDate() }),
+  occurredOn: (d) => d.acknowledgedOn,
+  upcasters: [],
+});
+export type ReportAcknowledged = EventOf<typeof ReportAcknowledged>;
+
+export const ReportReturned = defineEvent({
+  type: 'ReportReturned',
+  schemaVersion: 1,
+  schema: z.strictObject({
+    reportId: id(),
+    campaignId: id(),
+    unitId: id(),
+    kind: z.enum(REPORT_KINDS),
+    receivedBy: id(),
+    returnedOn: businessDate(),
+    reason: text(2000),
+  }),
+  occurredOn: (d) => d.returnedOn,
+  upcasters: [],
+});
+export type ReportReturned = EventOf<typeof ReportReturned>;
+
+export const REPORT_EVENTS = [ReportSubmitted, ReportAmended, ReportAcknowledged, ReportReturned] as const;
+export type ReportEvent = EventOf<(typeof REPORT_EVENTS)[number]>;
