@@ -48,7 +48,7 @@ module.exports = {
       severity: 'error',
       comment: 'The hierarchy on a date is answered in one place, modules/org/hierarchy; no other module walks unit streams.',
       from: { path: '^src/modules/', pathNot: '^src/modules/org/' },
-      to: { path: '\\.decider\\.ts$' },
+      to: { path: '^src/modules/org/.*\\.decider\\.ts$' },
     },
   ],
   options: {

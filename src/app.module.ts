@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { InfrastructureModule, type InfrastructureOptions } from './infrastructure/infrastructure.module.js';
+import { CampaignModule } from './modules/campaign/campaign.module.js';
 import { OperationsModule } from './modules/operations/operations.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ReadModelsModule } from './read-models/read-models.module.js';
@@ -9,7 +10,7 @@ export class AppModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(options), OrgModule.register({ from: ReadModelsModule }), ReadModelsModule, OperationsModule],
+      imports: [InfrastructureModule.forRoot(options), OrgModule.register({ from: ReadModelsModule }), CampaignModule, ReadModelsModule, OperationsModule],
     };
   }
 }

@@ -28,3 +28,8 @@ export const normaliseId = (id: string): string => id.toLowerCase();
 
 /** The one spelling of text the service stores: without surrounding white space. */
 export const normaliseText = (text: string): string => text.trim();
+
+/** Today in the unions' own time zone: the default `asOf`, and the latest business date a fact may carry. */
+export function businessToday(timeZone = 'Asia/Ho_Chi_Minh', now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}

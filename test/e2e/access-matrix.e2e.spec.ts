@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { BINH_THUAN_2024, issueCampaign } from '../support/campaign-fixtures.js';
 import { api, code, enrol, establish, signToken, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
 
 /**
@@ -21,8 +22,10 @@ interface Fixture {
   readonly unit: string;
   readonly otherUnit: string;
   readonly member: string;
+  /** A campaign issued by the province. */
+  readonly campaign: string;
   /** The same shapes in another province: outside the scope. */
-  readonly outside: { readonly province: string; readonly districtA: string; readonly districtB: string; readonly unit: string; readonly otherUnit: string; readonly member: string };
+  readonly outside: Omit<Fixture, 'outside'>;
 }
 
 interface Call {
@@ -141,6 +144,16 @@ const MATRIX: Record<string, RouteSpec> = {
     build: async (app, fx, t) => ({ path: `/members/${await freshMember(app, side(fx, t).unit)}/leave`, body: { effectiveOn: ON, reason: 'nghỉ hưu' } }),
   },
   'GET /members/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/members/${side(fx, t).member}?asOf=${ON}` }) },
+  'POST /campaigns': { policy: 'write', allowed: 201, build: async (_, fx, t) => ({ path: '/campaigns', body: BINH_THUAN_2024(side(fx, t).province) }) },
+  'POST /campaigns/:id/amend': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/campaigns/${await issueCampaign(app, side(fx, t).province)}/amend`,
+      body: { requirements: { study: null }, reason: 'bỏ yêu cầu học tập', amendedOn: '2024-04-01' },
+    }),
+  },
+  'GET /campaigns/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}` }) },
 };
 
 type Caller = 'admin' | 'admin of the province' | 'officer' | 'leadership' | 'inspector' | 'upstream';
@@ -193,7 +206,8 @@ describe('access: every route, every role, inside and outside the scope', () => 
       const otherUnit = (await establish(app, { name: 'CĐCS 2', kind: 'grassroots_union', parentId: districtB, establishedOn: '2000-01-01' })).id;
       const member = await enrol(app, { unitId: unit, fullName: 'Nguyễn Văn A', joinedOn: '2010-01-01' });
       await api(app).get(`/members/${member.id}`).query({ minPosition: member.position }).expect(200);
-      return { province, districtA, districtB, unit, otherUnit, member: member.id };
+      const campaign = await issueCampaign(app, province);
+      return { province, districtA, districtB, unit, otherUnit, member: member.id, campaign };
     };
     const inside = await build();
     return { ...inside, outside: await build() };

@@ -33,13 +33,15 @@ export type Requirements = z.output<typeof requirementsSchema>;
 
 const signatory = () => z.strictObject({ name: text(200), position: text(300) });
 
-/** The plan or guidance document as issued: a copy may lack its number. */
+/** The plan or guidance document as issued: a copy may lack its number, or the day of its date. */
 const planDocument = () =>
   z.strictObject({
     number: text(64).nullable(),
     kind: z.enum(['plan', 'guidance']),
     title: text(500),
     issuedOn: businessDate(),
+    /** The date line as the copy writes it, when it is incomplete ("ngày    tháng 2 năm 2020"). */
+    dateAsWritten: text(100).nullable(),
     issuedBy: text(300).nullable(),
     signedBy: signatory(),
   });

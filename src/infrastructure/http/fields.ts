@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { normaliseId, normaliseText } from '../../shared/values.js';
 import { IsBusinessDate, IsId, IsNotBlank } from './validators.js';
 
@@ -62,4 +62,64 @@ export const ListField = (item: () => new () => object, limits: { min: number; m
     ValidateNested({ each: true }),
     Type(item),
     doc(options, { type: item, isArray: true, minItems: limits.min, maxItems: limits.max }),
+  );
+
+/** An integer within `[min, max]`. */
+export const IntField = (min: number, max: number, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(...optional(options), IsInt(), Min(min), Max(max), doc(options, { type: 'integer', minimum: min, maximum: max }));
+
+/** A share, from 0 to 1. */
+export const RatioField = (options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(0),
+    Max(1),
+    doc(options, { type: 'number', minimum: 0, maximum: 1 }),
+  );
+
+export const BooleanField = (options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(...optional(options), IsBoolean(), doc(options, { type: Boolean }));
+
+/** One nested request object, validated. */
+export const NestedField = (item: () => new () => object, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(...(options.optional ? [IsOptional()] : [IsDefined()]), IsObject(), ValidateNested(), Type(item), doc(options, { type: item }));
+
+/** A list of texts, each trimmed, not blank and at most `max` characters. */
+export const TextListField = (max: number, limits: { min: number; max: number }, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    Transform(({ value }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? normaliseText(v) : v)) : value)),
+    IsArray(),
+    ArrayMinSize(limits.min),
+    ArrayMaxSize(limits.max),
+    IsString({ each: true }),
+    IsNotBlank({ each: true }),
+    MaxLength(max, { each: true }),
+    doc(options, { type: String, isArray: true, minItems: limits.min, maxItems: limits.max }),
+  );
+
+/** A list of distinct UUIDs, stored lower-case. */
+export const IdListField = (limits: { min: number; max: number }, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    Transform(({ value }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? normaliseId(v) : v)) : value)),
+    IsArray(),
+    ArrayMinSize(limits.min),
+    ArrayMaxSize(limits.max),
+    IsId({ each: true }),
+    ArrayUnique(undefined, { message: '$property must not name an id twice' }),
+    doc(options, { type: String, format: 'uuid', isArray: true, minItems: limits.min, maxItems: limits.max }),
+  );
+
+/** A list of distinct codes from a fixed list. */
+export const CodeListField = (values: readonly string[], limits: { min: number; max: number }, options: FieldOptions = {}): PropertyDecorator =>
+  applyDecorators(
+    ...optional(options),
+    IsArray(),
+    ArrayMinSize(limits.min),
+    ArrayMaxSize(limits.max),
+    IsIn(values as string[], { each: true, message: `each of $property must be one of: ${values.join(', ')}` }),
+    ArrayUnique(undefined, { message: '$property must not repeat a value' }),
+    doc(options, { type: String, enum: values as string[], isArray: true, minItems: limits.min, maxItems: limits.max }),
   );

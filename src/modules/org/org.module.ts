@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig } from '../../config/app-config.js';
 import { CommandAccess } from '../../infrastructure/commands/command-access.js';
@@ -16,6 +16,17 @@ import { OrgUnitCommandHandler } from './org-unit/org-unit.handler.js';
  * unit asks the organisation view for its children (`OrgUnitDependents`): the module that
  * provides it is named where the application is composed.
  */
+/** The command runner, checking scope with the hierarchy: every module that gives commands provides it so. */
+export const commandRunnerProviders = (): Provider[] => [
+  { provide: CommandAccess, useClass: OrgAccess },
+  {
+    provide: CommandRunner,
+    useFactory: (store: EventStore, access: CommandAccess, locks: UnitLocks, config: AppConfig) =>
+      new CommandRunner(store, access, locks, config.COMMAND_RETRIES),
+    inject: [EventStore, CommandAccess, UnitLocks, AppConfig],
+  },
+];
+
 @Module({})
 export class OrgModule {
   static register(childUnits: { readonly from: Type }): DynamicModule {
@@ -24,13 +35,7 @@ export class OrgModule {
       imports: [CqrsModule, childUnits.from],
       controllers: [OrgUnitController, MemberController],
       providers: [
-        { provide: CommandAccess, useClass: OrgAccess },
-        {
-          provide: CommandRunner,
-          useFactory: (store: EventStore, access: CommandAccess, locks: UnitLocks, config: AppConfig) =>
-            new CommandRunner(store, access, locks, config.COMMAND_RETRIES),
-          inject: [EventStore, CommandAccess, UnitLocks, AppConfig],
-        },
+        ...commandRunnerProviders(),
         OrgUnitCommandHandler,
         MemberCommandHandler,
         ImportMembersHandler,

@@ -2,23 +2,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { IsBusinessDate } from '../../infrastructure/http/validators.js';
+import { ViewQuery } from '../../infrastructure/http/view-query.js';
 
-/**
- * Every query: `minPosition` waits for the views to reach a position returned by a command.
- * The query classes document their parameters: a handler taking one (`@Query() q: AsOfQuery`)
- * has them in the OpenAPI document.
- */
-export class ViewQuery {
-  @ApiPropertyOptional({
-    type: String,
-    pattern: '^\\d{1,19}$',
-    example: '4096',
-    description: 'A position returned by a command: the answer waits (at most 5 s) until the views have reached it, else 503 with Retry-After',
-  })
-  @IsOptional()
-  @Matches(/^\d{1,19}$/, { message: 'minPosition must be a position returned by a command (digits)' })
-  minPosition?: string;
-}
+export { ViewQuery };
 
 export class AsOfQuery extends ViewQuery {
   @ApiPropertyOptional({
@@ -52,10 +38,7 @@ export class PagedAsOfQuery extends AsOfQuery {
   cursor?: string;
 }
 
-/** Today in the unions' own time zone: the default `asOf`. */
-export function businessToday(timeZone = 'Asia/Ho_Chi_Minh'): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-}
+export { businessToday } from '../../shared/values.js';
 
 export function encodeCursor(values: readonly string[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');

@@ -4,7 +4,8 @@ import { isOfType, type StoredDomainEvent } from '../../../infrastructure/event-
 import type { StreamReading } from '../../../infrastructure/commands/stream-reading.js';
 import { dayBefore } from '../../../shared/values.js';
 import { evolveMember, initialMemberState, type MemberContext, type MemberState } from '../member/member.decider.js';
-import { evolveOrgUnit, initialOrgUnitState, type OrgUnitContext, type OrgUnitState, parentOn } from '../org-unit/org-unit.decider.js';
+import { evolveOrgUnit, initialOrgUnitState, isActiveOn, type OrgUnitContext, type OrgUnitState, parentOn } from '../org-unit/org-unit.decider.js';
+import type { OrgLevel } from '../../../events/org/org-unit-events.js';
 
 const isOrgUnitEvent = isOfType(ORG_UNIT_EVENTS.map((d) => d.type));
 const isMemberEvent = isOfType(MEMBER_EVENTS.map((d) => d.type));
@@ -142,6 +143,39 @@ export class Hierarchy {
     const day = member.leftOn !== null && member.leftOn <= date ? dayBefore(member.leftOn) : date;
     const membership = await this.membershipOn(member.unitId, day);
     return { unitId: membership.unitId, on: membership.endedOn === null ? day : dayBefore(membership.endedOn) };
+  }
+
+  /**
+   * The unit a member belonged to on `date`, as her membership and the hierarchy stood then
+   * (through her transfers, and her unit's mergers by then); null when she was not a member
+   * that day (not yet joined, left, her unit terminated, or unknown).
+   */
+  async memberUnitOn(memberId: string, date: string): Promise<string | null> {
+    let unitId: string | null = null;
+    for (const event of (await this.reading.read(memberStream(memberId))).filter(isMemberEvent)) {
+      if (event.type === 'MemberEnrolled' && event.data.joinedOn <= date) unitId = event.data.unitId;
+      else if (event.type === 'MemberTransferred' && event.data.effectiveOn <= date) unitId = event.data.toUnitId;
+      else if (event.type === 'MemberLeft' && event.data.effectiveOn <= date) unitId = null;
+    }
+    if (unitId === null) return null;
+    const membership = await this.membershipOn(unitId, date);
+    return membership.endedOn === null ? membership.unitId : null;
+  }
+
+  /**
+   * A unit as a fact dated `date` of a campaign issued by `issuingUnitId` needs it: whether
+   * it exists, its level, whether it was active that day, and whether it lay in the subtree
+   * of the issuing unit then.
+   */
+  async unitOnDate(
+    unitId: string,
+    date: string,
+    issuingUnitId: string | null,
+  ): Promise<{ unitId: string; exists: boolean; level: OrgLevel | null; active: boolean; inCampaign: boolean }> {
+    const unit = await this.unit(unitId);
+    if (!unit.exists) return { unitId, exists: false, level: null, active: false, inCampaign: false };
+    const inCampaign = issuingUnitId !== null && (await this.isWithin(unitId, issuingUnitId, date));
+    return { unitId, exists: true, level: unit.level, active: isActiveOn(unit, date), inCampaign };
   }
 
   /** The unit a command names besides its own, with that unit's ancestors on `date`. */

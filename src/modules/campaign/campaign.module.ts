@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { commandRunnerProviders } from '../org/org.module.js';
+import { CampaignController } from './campaign/campaign.controller.js';
+import { CampaignCommandHandler } from './campaign/campaign.handler.js';
+import { CampaignPlanReader } from './campaign/campaign.query.js';
+
+/** The campaign year: plans and every fact the units record for them. */
+@Module({
+  imports: [CqrsModule],
+  controllers: [CampaignController],
+  providers: [...commandRunnerProviders(), CampaignCommandHandler, CampaignPlanReader],
+})
+export class CampaignModule {}
