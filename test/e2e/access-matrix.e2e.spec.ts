@@ -53,6 +53,14 @@ async function freshMember(app: TestApp, unitId: string): Promise<string> {
   return (await enrol(app, { unitId, fullName: 'Đoàn viên mới', joinedOn: '2020-01-01' })).id;
 }
 
+const sessionOf = (s: Side) => ({ unitId: s.unit, heldOn: '2024-03-20', format: 'online', title: 'Học tập chuyên đề', attendeeMemberIds: [s.member] });
+
+async function freshSession(app: TestApp, s: Side): Promise<string> {
+  const res = await api(app).post(`/campaigns/${s.campaign}/study-sessions`).send(sessionOf(s));
+  if (res.status !== 201) throw new Error(`recording a session answered ${res.status}`);
+  return res.body.id as string;
+}
+
 const MATRIX: Record<string, RouteSpec> = {
   'GET /health': { policy: 'public', allowed: 200, build: async () => ({ path: '/health' }) },
   // The OpenAPI document and its UI (the UI's own files included): public, like the contract itself.
@@ -154,6 +162,24 @@ const MATRIX: Record<string, RouteSpec> = {
     }),
   },
   'GET /campaigns/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}` }) },
+  'POST /campaigns/:id/study-sessions': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/study-sessions`, body: sessionOf(side(fx, t)) }),
+  },
+  'POST /study-sessions/:id/attendance-corrections': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/study-sessions/${await freshSession(app, side(fx, t))}/attendance-corrections`,
+      body: { add: [], remove: [side(fx, t).member], reason: 'ghi nhầm' },
+    }),
+  },
+  'POST /study-sessions/:id/void': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/study-sessions/${await freshSession(app, side(fx, t))}/void`, body: { reason: 'nhập trùng' } }),
+  },
 };
 
 type Caller = 'admin' | 'admin of the province' | 'officer' | 'leadership' | 'inspector' | 'upstream';

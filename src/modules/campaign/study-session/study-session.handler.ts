@@ -1,0 +1,68 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { campaignStream } from '../../../events/campaign/campaign-events.js';
+import { type StudySessionEvent, type StudySessionHeld, studySessionStream } from '../../../events/campaign/study-session-events.js';
+import { memberStream } from '../../../events/org/member-events.js';
+import { orgUnitStream } from '../../../events/org/org-unit-events.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
+import { CommandMessage } from '../../../infrastructure/commands/command-message.js';
+import { type CommandPlan, CommandRunner } from '../../../infrastructure/commands/command-runner.js';
+import type { StreamReading } from '../../../infrastructure/commands/stream-reading.js';
+import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
+import { businessToday } from '../../../shared/values.js';
+import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
+import { campaignIn, firstEvent, unitChains, unitForFact } from '../campaign-reading.js';
+import { decideStudySession, evolveStudySession, initialStudySessionState, type StudySessionCommand, type StudySessionState } from './study-session.decider.js';
+
+export class StudySessionCommandMessage extends CommandMessage<StudySessionCommand> {}
+
+/** Sessions are recorded by officers of the unit's subtree, for the span from the session's day on. */
+@CommandHandler(StudySessionCommandMessage)
+export class StudySessionCommandHandler implements ICommandHandler<StudySessionCommandMessage, CommandResult> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly store: EventStore,
+  ) {}
+
+  async execute({ command, context }: StudySessionCommandMessage): Promise<CommandResult> {
+    const held = (await firstEvent(this.store, studySessionStream(command.sessionId))) as StudySessionHeld | null;
+    return this.runner.run(plan(command, held?.data ?? null, businessToday()), context);
+  }
+}
+
+/** Which of `memberIds` were not members of `unitId` on `date`. */
+async function notMembersOf(reading: StreamReading, unitId: string, date: string, memberIds: readonly string[]): Promise<Set<string>> {
+  const hierarchy = new Hierarchy(reading);
+  const units = await Promise.all(memberIds.map((id) => hierarchy.memberUnitOn(id, date)));
+  return new Set(memberIds.filter((_, i) => units[i] !== unitId));
+}
+
+function plan(c: StudySessionCommand, held: StudySessionHeld['data'] | null, today: string): CommandPlan<StudySessionState, StudySessionEvent> {
+  // A session's campaign, unit and day never change: a command on one that exists acts on what it recorded.
+  const campaignId = c.type === 'HoldStudySession' ? c.campaignId : (held?.campaignId ?? null);
+  const unitId = c.type === 'HoldStudySession' ? c.unitId : (held?.unitId ?? null);
+  const heldOn = c.type === 'HoldStudySession' ? c.heldOn : (held?.heldOn ?? null);
+  const named = c.type === 'HoldStudySession' ? c.attendeeMemberIds : c.type === 'CorrectAttendance' ? c.add : [];
+  const scope = [];
+  if (c.type === 'HoldStudySession') scope.push({ unitId: c.unitId, on: c.heldOn, field: 'unitId' });
+  if (held) scope.push({ unitId: held.unitId, on: held.heldOn, field: c.type === 'HoldStudySession' ? 'sessionId' : 'id' });
+  return {
+    stream: studySessionStream(c.sessionId),
+    id: c.sessionId,
+    initialState: initialStudySessionState,
+    evolve: evolveStudySession,
+    scope,
+    prefetch: [...(campaignId ? [campaignStream(campaignId)] : []), ...(unitId ? [orgUnitStream(unitId)] : []), ...named.map(memberStream)],
+    shared: (reading) => (unitId ? unitChains(reading, [unitId]) : []),
+    decide: async (state, reading) => {
+      const campaign = campaignId ? await campaignIn(reading, campaignId) : ({ exists: false } as const);
+      const unit = unitId && heldOn ? await unitForFact(reading, unitId, heldOn, campaign) : null;
+      const notMembers = unitId && heldOn ? await notMembersOf(reading, unitId, heldOn, named) : new Set<string>();
+      return decideStudySession(c, state, {
+        today,
+        campaign,
+        unit: unit ?? { unitId: '', exists: false, level: null, active: false, inCampaign: false },
+        notMembers,
+      });
+    },
+  };
+}
