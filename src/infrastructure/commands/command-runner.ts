@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertWellFormed, type DomainEvent, occurredOn, schemaVersionOf } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../event-store/domain-events.js';
-import { AppendLocksBusyError, ReadStreamsMovedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { AppendLocksBusyError, EventStoreCapabilityError, ReadStreamsMovedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import type { AppendResult, EventStore, NewEvent, StreamAppend } from '../event-store/event-store.port.js';
 import { type AccessReference, CommandAccess, memberLockKey, type ScopeCheck } from './command-access.js';
 import { type CommandContext, type CommandResult, ConcurrencyConflictError, PreconditionFailedError } from './command-context.js';
@@ -32,6 +32,13 @@ export interface CommandPlan<S, E extends DomainEvent> {
   readonly exclusive?: readonly string[];
   readonly shared: SharedLocks;
   readonly decide: (state: S, reading: StreamReading) => Promise<readonly E[]> | readonly E[];
+  /**
+   * What the decision also writes to other streams read through `reading` (a reservation:
+   * the place of a member's one pledge), appended at the revisions read, atomically with the
+   * command's own events where the store can, else before them. Only for a command that
+   * holds something alone (`exclusive`), so that nothing else writes those streams meanwhile.
+   */
+  readonly alongside?: (events: readonly E[], reading: StreamReading) => Promise<readonly { readonly stream: string; readonly events: readonly DomainEvent[] }[]>;
 }
 
 const UNCHECKED: ScopeCheck = { walked: [], refusal: null };
@@ -68,6 +75,7 @@ export class CommandRunner {
     // renamed again and again) cannot wear out its retries, and waiting for a unit happens on
     // the lock connections, never holding one of the store's.
     const exclusive = exclusiveLocks(plan.scope, plan.exclusive);
+    if (plan.alongside && (plan.exclusive ?? []).length === 0) throw new Error(`a command writing beside ${plan.stream} must hold what it reserves alone (exclusive)`);
     // A command that holds something alone is decided under its locks from the start.
     let guardedAppend = this.store.supportsGuardedAppend && exclusive.length === 0;
     for (let attempt = 0; ; attempt++) {
@@ -143,8 +151,19 @@ export class CommandRunner {
     if (context.ifMatch !== null && context.ifMatch !== revision) throw new PreconditionFailedError(plan.stream, context.ifMatch, revision);
     let state = plan.initialState();
     for (const event of history) state = plan.evolve(state, event as StoredDomainEvent<E>);
-    const events = toNewEvents(await plan.decide(state, reading), context, plan.stream);
+    const decided = await plan.decide(state, reading);
+    const events = toNewEvents(decided, context, plan.stream);
+    const beside = plan.alongside ? await plan.alongside(decided, reading) : [];
     try {
+      if (beside.length > 0) {
+        const read = await reading.revisions();
+        const appends = [
+          ...beside.map((b) => ({ stream: b.stream, expectedRevision: read.get(b.stream) ?? ('no_stream' as const), events: toNewEvents(b.events, context, b.stream) })),
+          { stream: plan.stream, expectedRevision: revision ?? ('no_stream' as const), events },
+        ];
+        const results = await this.appendTogether(appends);
+        return { id: plan.id, ...results[results.length - 1]! };
+      }
       if (sharedLocks === null) return { id: plan.id, ...(await this.store.appendToStream(plan.stream, events, revision ?? 'no_stream')) };
       const unchanged = await reading.revisions();
       // The command's own stream is checked by its expected revision.
@@ -205,6 +224,22 @@ export class CommandRunner {
       shared,
       read,
     );
+  }
+
+  /**
+   * Appends to several streams atomically; a store that cannot (EventStoreDB) appends them one
+   * after the other, in order, under the command's locks: a reservation first, so that a
+   * failure between them leaves a reservation without its thing, which the rules treat as free.
+   */
+  private async appendTogether(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    try {
+      return await this.store.appendToStreams(appends);
+    } catch (error) {
+      if (!(error instanceof EventStoreCapabilityError)) throw error;
+      const results: AppendResult[] = [];
+      for (const a of appends) results.push(await this.store.appendToStream(a.stream, a.events, a.expectedRevision));
+      return results;
+    }
   }
 
   /** Appends to several streams atomically, after `guarded` has let the command through. */

@@ -4,13 +4,15 @@ import { commandRunnerProviders } from '../org/org.module.js';
 import { CampaignController } from './campaign/campaign.controller.js';
 import { CampaignCommandHandler } from './campaign/campaign.handler.js';
 import { CampaignPlanReader } from './campaign/campaign.query.js';
+import { PledgeController } from './pledge/pledge.controller.js';
+import { PledgeCommandHandler } from './pledge/pledge.handler.js';
 import { StudySessionController } from './study-session/study-session.controller.js';
 import { StudySessionCommandHandler } from './study-session/study-session.handler.js';
 
 /** The campaign year: plans and every fact the units record for them. */
 @Module({
   imports: [CqrsModule],
-  controllers: [CampaignController, StudySessionController],
-  providers: [...commandRunnerProviders(), CampaignCommandHandler, CampaignPlanReader, StudySessionCommandHandler],
+  controllers: [CampaignController, StudySessionController, PledgeController],
+  providers: [...commandRunnerProviders(), CampaignCommandHandler, CampaignPlanReader, StudySessionCommandHandler, PledgeCommandHandler],
 })
 export class CampaignModule {}
