@@ -60,6 +60,23 @@ class Ledger implements Projection<'OrgUnitRenamed'> {
 }
 
 const ledgerTable = (name: string): string => `ledger_${name.slice(2).replaceAll('-', '')}`;
+const tallyTable = (name: string): string => `tally_${name.slice(2).replaceAll('-', '')}`;
+
+/** A later version of the ledger: it also counts its events in a table of its own, which a migration adds. */
+class TallyingLedger extends Ledger {
+  override readonly tables: readonly string[];
+
+  constructor(name: string) {
+    super(name);
+    this.tables = [ledgerTable(name), tallyTable(name)];
+  }
+
+  override async apply(events: readonly StoredDomainEvent<OrgUnitRenamed>[], m: EntityManager): Promise<void> {
+    await super.apply(events, m);
+    const own = events.filter((e) => e.data.previousName === this.name).length;
+    if (own > 0) await m.query(`INSERT INTO ${this.tables[1]} AS t (k, n) VALUES (1, $1) ON CONFLICT (k) DO UPDATE SET n = t.n + excluded.n`, [own]);
+  }
+}
 
 const gates: Gate[] = [];
 function newGate(): Gate {
@@ -244,6 +261,56 @@ describe('projection rebuild hazards', () => {
     await switchedIn(name, before.completed);
     expect(await ledger(name)).toEqual(upTo(32));
     expect(logs).toContain(`projection ${name}: its tables changed during the rebuild; rebuilding again in their new shape`);
+  });
+
+  it('starts over a rebuild that new code continues with a table the copies lack, never writing the live table meanwhile', async () => {
+    const name = await newLedger();
+    const head = await appendCounted(60, name);
+    const v1 = new Ledger(name);
+    const v1Runner = run(v1);
+    await progress.waitFor([name], head, 10000);
+    const before = await checkpointOf(name);
+    v1.gate = newGate();
+    await requestRebuild(name);
+    await waitUntil(() => v1.rebuildBatches >= 3);
+    // A deploy in the middle of the rebuild: the old instance stops, a migration adds the
+    // tally (filled from the live ledger), the new code counts into it.
+    v1.gate.open();
+    await v1Runner.stop();
+    await ds.query(`CREATE TABLE ${tallyTable(name)} (k int PRIMARY KEY, n int NOT NULL)`);
+    await ds.query(`INSERT INTO ${tallyTable(name)} SELECT 1, count(*) FROM ${ledgerTable(name)}`);
+    const v2 = new TallyingLedger(name);
+    v2.gate = newGate();
+    v2.gateAt = 4;
+    run(v2);
+    await waitUntil(() => v2.rebuildBatches >= 4, 10000, 'the new rebuild under way');
+    const [live]: { n: number }[] = await ds.query(`SELECT n FROM ${tallyTable(name)}`);
+    expect(live!.n).toBe(60);
+    v2.gate.open();
+    await switchedIn(name, before.completed);
+    expect(await ds.query(`SELECT n FROM ${tallyTable(name)}`)).toEqual([{ n: 60 }]);
+    expect(await ledger(name)).toEqual(upTo(60));
+  });
+
+  it('switches a rebuild in when a deploy during it stopped declaring a table the copies still hold', async () => {
+    const name = await newLedger();
+    await ds.query(`CREATE TABLE ${tallyTable(name)} (k int PRIMARY KEY, n int NOT NULL)`);
+    const head = await appendCounted(30, name);
+    const v1 = new TallyingLedger(name);
+    const v1Runner = run(v1);
+    await progress.waitFor([name], head, 10000);
+    const before = await checkpointOf(name);
+    v1.gate = newGate();
+    await requestRebuild(name);
+    await waitUntil(() => v1.rebuildBatches >= 3);
+    v1.gate.open();
+    await v1Runner.stop();
+    // The new code no longer keeps the tally.
+    run(new Ledger(name));
+    await switchedIn(name, before.completed);
+    expect(await ledger(name)).toEqual(upTo(30));
+    expect((await checkpointOf(name)).rebuild_error).toBeNull();
+    expect(await ds.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`rebuild_${name}%`])).toEqual([]);
   });
 
   it('refuses up front to rebuild a table with a serial column, saying why, while minPosition waits keep being answered', async () => {

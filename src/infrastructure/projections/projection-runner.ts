@@ -422,6 +422,10 @@ export class ProjectionRunner {
         await runner.query('SET statement_timeout = 0');
         const rebuild = await this.loadRebuild(runner);
         if (rebuild?.startedAt !== loop.startedAt) return;
+        // A rebuild begun by other code (a deploy during it) goes on only if the copies are
+        // made as the tables this code declares: a table they lack would be found on the
+        // search path in public, the live view.
+        if (await this.startOverIfReshaped(runner, loop)) return;
         await this.buildShadow(loop, runner, rebuild);
         return;
       } catch (error) {
@@ -441,9 +445,10 @@ export class ProjectionRunner {
   }
 
   /**
-   * After a failed rebuild batch: when the copies are no longer made as the live tables (a
-   * migration changed these during the rebuild), asks for the rebuild to start over in the new
-   * shape, and says so (true).
+   * Before a rebuild goes on, and after a failed rebuild batch: when the copies are no longer
+   * made as the live tables this code declares (a migration changed these, or new code declares
+   * another, during the rebuild), asks for the rebuild to start over in the new shape, and says
+   * so (true).
    */
   private async startOverIfReshaped(runner: QueryRunner, loop: ShadowLoop): Promise<boolean> {
     const { name, tables } = this.projection;

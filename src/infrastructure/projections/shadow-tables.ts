@@ -204,7 +204,8 @@ async function copyTableSettings(q: QueryRunner, projection: string, tables: rea
 
 /**
  * Drops the live tables and moves the rebuilt ones into their place, with the live tables'
- * privileges, storage parameters and comment, then drops the empty rebuild schema. In the
+ * privileges, storage parameters and comment, then drops the rebuild schema (and any copy of
+ * a table the projection no longer declares). In the
  * caller's transaction, which holds the live tables' locks: readers
  * wait for its commit, then read the rebuilt tables (a statement waiting for a dropped
  * table's lock looks the name up again once it has the lock). The drop is RESTRICT: were
@@ -215,7 +216,8 @@ export async function moveShadowIn(q: QueryRunner, projection: string, tables: r
   await copyTableSettings(q, projection, tables);
   await q.query(`DROP TABLE ${tables.map((t) => `public.${ident(t)}`).join(', ')}`);
   for (const table of tables) await q.query(`ALTER TABLE ${schema}.${ident(table)} SET SCHEMA public`);
-  await q.query(`DROP SCHEMA ${schema}`);
+  // What is left are copies of tables the projection no longer declares (new code came during the rebuild).
+  await q.query(`DROP SCHEMA ${schema} CASCADE`);
 }
 
 /** A PostgreSQL identifier, quoted. */
