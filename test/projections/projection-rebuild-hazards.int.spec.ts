@@ -313,6 +313,31 @@ describe('projection rebuild hazards', () => {
     expect(await ds.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`rebuild_${name}%`])).toEqual([]);
   });
 
+  it('names the session that keeps a caught-up rebuild from being switched in, then switches once it lets go', async () => {
+    const name = await newLedger();
+    const head = await appendCounted(5, name);
+    run(new Ledger(name));
+    await progress.waitFor([name], head, 10000);
+    const before = await checkpointOf(name);
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM ${ledgerTable(name)}`);
+      const [{ pid }] = (await reader.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
+      await requestRebuild(name);
+      await waitUntil(async () => (await checkpointOf(name)).rebuild_error?.includes(`pid ${pid}`) ?? false, 10000, 'the holder named');
+      expect((await checkpointOf(name)).rebuild_error).toMatch(new RegExp(`found the live ones held by pid ${pid} \\(idle in transaction, transaction open \\d+ s, database [^)]+\\)`));
+      expect((await checkpointOf(name)).completed).toBe(before.completed);
+      await reader.query('COMMIT');
+    } finally {
+      await reader.end();
+    }
+    const after = await switchedIn(name, before.completed, 15000);
+    expect(after.rebuild_error).toBeNull();
+    expect(await ledger(name)).toEqual(upTo(5));
+  }, 30000);
+
   it('refuses up front to rebuild a table with a serial column, saying why, while minPosition waits keep being answered', async () => {
     const name = await newLedger('seq bigserial, event_id uuid PRIMARY KEY, n int NOT NULL');
     const table = ledgerTable(name);

@@ -8,6 +8,7 @@ import {
   createShadowTables,
   lockLiveTables,
   moveShadowIn,
+  liveTableHolders,
   RebuildRefusedError,
   shadowMatchesLive,
   shadowSchema,
@@ -15,6 +16,10 @@ import {
 
 /** Advisory lock class of projection runners; the object id is a hash of the projection name. */
 const LOCK_CLASS = 0x5553;
+/** After this many attempts to switch a rebuild in found the live tables held, the rebuild error names who holds them. */
+const BUSY_SWITCHES_REPORTED = 5;
+/** The longest a caught-up rebuild waits between two attempts to switch in. */
+const MAX_SWITCH_BACKOFF_MS = 5000;
 
 export interface ProjectionRunnerOptions {
   readonly batchSize: number;
@@ -471,6 +476,7 @@ export class ProjectionRunner {
     let cursor = rebuild.cursor;
     let position = rebuild.position;
     let analyzed = false;
+    let busy = 0;
     const offerWhileCaughtUp = async (): Promise<boolean> => {
       while (!loop.stopped && position >= this.livePosition) {
         if (!analyzed) {
@@ -481,7 +487,11 @@ export class ProjectionRunner {
         if (typeof outcome === 'object') throw new Error(`switching the rebuilt tables in failed: ${outcome.failed}`);
         if (outcome === 'switched' || outcome === 'over') return true;
         if (outcome === 'behind') return false;
-        await this.sleepShadow(loop, this.options.controlPollMs);
+        // Readers held the live tables. Each attempt makes readers queue behind it for a
+        // moment: offer less often the longer it lasts, and say who holds them.
+        busy += 1;
+        if (busy % BUSY_SWITCHES_REPORTED === 0) await this.reportSwitchHolders(runner, loop, busy);
+        await this.sleepShadow(loop, Math.min(this.options.controlPollMs * 2 ** Math.min(busy - 1, 6), MAX_SWITCH_BACKOFF_MS));
       }
       return loop.stopped;
     };
@@ -669,6 +679,14 @@ export class ProjectionRunner {
   }
 
   /** Shown by /admin/projections while the rebuild does not move on (the live loop's batches leave it). */
+  /** Records who keeps the rebuilt tables from being switched in (a session idle in a transaction, say). */
+  private async reportSwitchHolders(runner: QueryRunner, loop: ShadowLoop, attempts: number): Promise<void> {
+    const holders = await liveTableHolders(runner, this.projection.tables).catch(() => []);
+    const message = `rebuild: caught up, but ${attempts} attempts to switch the rebuilt tables in found the live ones held by ${holders.length > 0 ? holders.join('; ') : 'sessions that have since let go'}`;
+    this.options.log('warn', `projection ${this.projection.name}: ${message}`);
+    await this.recordRebuildError(loop, message);
+  }
+
   private async recordRebuildError(loop: ShadowLoop, message: string): Promise<void> {
     await this.dataSource
       .query(

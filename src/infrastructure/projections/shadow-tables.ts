@@ -152,6 +152,29 @@ export async function lockLiveTables(q: QueryRunner, tables: readonly string[]):
 }
 
 /**
+ * Who holds a lock on the live tables (a switch waits for them): each session's pid (null for
+ * a prepared transaction), database, state and how long its transaction has been open.
+ */
+export async function liveTableHolders(q: QueryRunner, tables: readonly string[]): Promise<string[]> {
+  const rows: { pid: number | null; database: string | null; state: string | null; seconds: number | null }[] = await q.query(
+    `SELECT DISTINCT l.pid, coalesce(a.datname, d.datname) AS database,
+            CASE WHEN l.pid IS NULL THEN 'prepared' ELSE a.state END AS state,
+            extract(epoch FROM now() - coalesce(a.xact_start, p.prepared))::int AS seconds
+       FROM pg_locks l
+       LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+       LEFT JOIN pg_prepared_xacts p ON l.pid IS NULL AND p.transaction = l.transactionid
+       LEFT JOIN pg_database d ON d.oid = l.database
+      WHERE l.locktype = 'relation' AND l.granted AND l.pid IS DISTINCT FROM pg_backend_pid()
+        AND l.relation = ANY(SELECT to_regclass(format('public.%I', t)) FROM unnest($1::text[]) t)
+      ORDER BY seconds DESC NULLS LAST`,
+    [tables],
+  );
+  return rows.map(
+    (r) => `${r.pid === null ? 'a prepared transaction' : `pid ${r.pid}`} (${r.state ?? 'state unknown'}${r.seconds === null ? '' : `, transaction open ${r.seconds} s`}, database ${r.database ?? 'unknown'})`,
+  );
+}
+
+/**
  * Whether the rebuilt tables are still made as the live ones are (columns, constraints,
  * indexes, names included): a migration that changed a live table during the rebuild
  * makes them differ.
