@@ -43,6 +43,7 @@ const PROBLEMS: Record<number, string> = {
   403: 'The role may not do this, or the target is outside the caller’s scope',
   404: 'No such thing',
   409: 'Concurrent change, or an Idempotency-Key reused with another request',
+  410: 'The stream the command acts on was deleted for good (EventStoreDB tombstone)',
   412: 'If-Match names a revision the stream is no longer at',
   413: 'The request body is larger than the route allows',
   415: 'The request body is not application/json',
@@ -114,6 +115,6 @@ export function CommandRoute(
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same request answers the first answer and appends nothing' }),
     ...(single ? [ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' })] : []),
     ApiResponse({ status: options.status, type: single ? CommandAnswer : BatchCommandAnswer, description: options.status === 201 ? 'Created' : 'Done', headers }),
-    ProblemResponses(400, 401, 403, 404, 409, ...(single ? [412] : []), 413, 415, 422, 429, 503),
+    ProblemResponses(400, 401, 403, 404, 409, 410, ...(single ? [412] : []), 413, 415, 422, 429, 503),
   );
 }

@@ -5,7 +5,7 @@ import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsErr
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
 import { UnitsBusyError } from '../commands/unit-locks.js';
-import { EventStoreCapabilityError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { EventStoreCapabilityError, EventStoreUnavailableError, StreamDeletedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { type FieldError, RequestValidationError } from './validation.js';
 
@@ -25,6 +25,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition failed',
   413: 'Request too large',
   415: 'Unsupported media type',
@@ -125,6 +126,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problem(503, error.code, error.message);
     }
     if (error instanceof EventStoreCapabilityError) return problem(501, error.code, error.message);
+    // A stream tombstoned in EventStoreDB: what it recorded is gone for good, and nothing can be added to it.
+    if (error instanceof StreamDeletedError) return problem(410, error.code, error.message);
     if (error instanceof HttpException) return this.fromHttpException(error);
     if (isDatabaseUnavailable(error)) {
       res.setHeader('Retry-After', '5');

@@ -8,6 +8,7 @@ import {
   EventStoreCapabilityError,
   EventStoreUnavailableError,
   EventStoreUsageError,
+  StreamDeletedError,
   WrongExpectedRevisionError,
 } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
@@ -50,6 +51,7 @@ describe('problem details', () => {
     [new ReadModelBehindError(10n, 5n, 1), 503, 'read_model.behind'],
     [new EventStoreUnavailableError('connection refused'), 503, 'event_store.unavailable'],
     [new EventStoreCapabilityError('atomic multi-stream appends need the PostgreSQL event store'), 501, 'event_store.capability'],
+    [new StreamDeletedError('member-1'), 410, 'event_store.stream_deleted'],
     [new EventStoreUsageError('stream name "x" is not of the form <category>-<id>'), 500, 'internal'],
     [new NotFoundException('Cannot GET /nowhere'), 404, 'route.not_found'],
     [new BadRequestException({ field: 'If-Match', message: 'bad' }), 400, 'request.invalid'],
