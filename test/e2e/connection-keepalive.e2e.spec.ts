@@ -9,13 +9,16 @@ type Settings = Record<string, string>;
 
 /** The session's keepalive settings on the server, as `pg_settings` gives them (seconds, milliseconds for tcp_user_timeout). */
 const KEEPALIVE_SQL = `SELECT name, setting FROM pg_settings
-  WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout')`;
+  WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout', 'client_connection_check_interval', 'work_mem')`;
 
 const EXPECTED: Settings = {
   tcp_keepalives_count: String(SERVER_KEEPALIVE.count),
   tcp_keepalives_idle: String(SERVER_KEEPALIVE.idleSeconds),
   tcp_keepalives_interval: String(SERVER_KEEPALIVE.intervalSeconds),
   tcp_user_timeout: String(DEAD_PEER_SECONDS * 1000),
+  client_connection_check_interval: '10000',
+  // Given by the operator in the connection string's own `options`: kept beside the service's.
+  work_mem: '8192',
 };
 
 const settingsOf = (rows: { name: string; setting: string }[]): Settings => Object.fromEntries(rows.map((r) => [r.name, r.setting]));
@@ -52,7 +55,10 @@ describe('connections to PostgreSQL: keepalive on both ends', () => {
     };
     Object.assign(pg, { Pool: RecordedPool, Client: RecordedClient });
     try {
-      app = await startTestApp(db.url);
+      // A connection string with startup options of its own, as managed providers often need.
+      const url = new URL(db.url);
+      url.searchParams.set('options', '-c work_mem=8MB');
+      app = await startTestApp(url.toString());
       // Every pool at work: commands (their unit locks), views, projections, notifications.
       const province = await establish(app, { name: 'LĐLĐ tỉnh Keepalive', kind: 'provincial_federation', establishedOn: '2001-01-01' });
       await api(app).get(`/org-units/${province.id}`).query({ minPosition: province.position }).expect(200);
@@ -66,7 +72,7 @@ describe('connections to PostgreSQL: keepalive on both ends', () => {
     await db?.drop();
   });
 
-  it('asks for keepalive on every pool and client the service creates, and the server applies it to their sessions', async () => {
+  it('asks for keepalive on every pool and client the service creates, and the server applies it to their sessions with the connection string’s own options', async () => {
     const pools = created.filter((c) => c.kind === 'Pool');
     // The read models' data source, the event store, the command locks (at least).
     expect(pools.length).toBeGreaterThanOrEqual(3);

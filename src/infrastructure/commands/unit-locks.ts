@@ -44,8 +44,7 @@ export class UnitLocks {
     // Keepalive: the locks of a command whose instance silently lost the network are released
     // once the server notices, not hours later.
     this.pool = new pg.Pool({
-      ...keepaliveOptions({ lock_timeout: LOCK_TIMEOUT_MS }),
-      connectionString,
+      ...keepaliveOptions(connectionString, { lock_timeout: LOCK_TIMEOUT_MS }),
       max: size,
       connectionTimeoutMillis: 10_000,
     });

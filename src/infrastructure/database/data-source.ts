@@ -5,9 +5,10 @@ import { MIGRATIONS } from './migrations/index.js';
 
 /** The TypeORM data source of the read models; schemas come from migrations only. */
 export function createDataSource(url: string, poolSize = 10, statementTimeoutMs = 30_000): DataSource {
+  const connection = keepaliveOptions(url);
   return new DataSource({
     type: 'postgres',
-    url,
+    url: connection.connectionString,
     entities: READ_MODEL_ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
@@ -16,7 +17,7 @@ export function createDataSource(url: string, poolSize = 10, statementTimeoutMs 
     extra: {
       // Keepalive on both ends: a projection's lock (held by one of these sessions) is released
       // soon after its instance silently loses the network, and a standby takes over.
-      ...keepaliveOptions(),
+      ...connection,
       max: poolSize,
       // A stalled database answers 503 after these, instead of holding requests forever.
       // (0 turns them off: migrations and projection rebuilds may rightly take longer.)

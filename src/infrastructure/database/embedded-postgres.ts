@@ -135,7 +135,7 @@ function isAlive(pid: number): boolean {
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ ...keepaliveOptions(), connectionString: adminUrl });
+  const client = new pg.Client(keepaliveOptions(adminUrl));
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

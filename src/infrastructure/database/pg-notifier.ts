@@ -72,7 +72,7 @@ export class PgNotifier {
   private async listen(): Promise<void> {
     // Keepalive: a connection lost silently is noticed, dropped and replaced, rather than
     // leaving subscriptions on their poll interval for hours.
-    const client = new pg.Client({ ...keepaliveOptions(), connectionString: this.connectionString });
+    const client = new pg.Client(keepaliveOptions(this.connectionString));
     client.on('notification', () => this.wakeLocal());
     const drop = (): void => {
       if (this.client === client) this.client = null;

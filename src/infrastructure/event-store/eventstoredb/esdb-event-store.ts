@@ -53,8 +53,16 @@ import { DEFAULT_READ_COUNT, validateAppend, validateAppends } from '../append-r
 const DEFAULT_BATCH_SIZE = 500;
 /** Events fetched per request when paging through $all. */
 const READ_PAGE_SIZE = 500;
+/**
+ * EventStoreDB cannot count positions without reading the events at them: a reader's lag is
+ * counted up to this many (one small page), whatever the limit asked, so that a public
+ * health probe never reads much.
+ */
+export const LAG_COUNT_LIMIT = 100;
 /** How long a live subscription with nothing to deliver waits before it looks for the head again. */
 const DEFAULT_HEAD_POLL_MS = 250;
+/** Not known to be live (catching up, fallen behind, or a server that never tells), the head is checked this many times less often. */
+const QUIET_HEAD_POLL_FACTOR = 20;
 
 export interface EsdbEventStoreOptions {
   /**
@@ -199,6 +207,11 @@ export class EsdbEventStore extends EventStore {
     }
   }
 
+  /** Counted up to LAG_COUNT_LIMIT: beyond it, the figure reads "that many or more". */
+  override async countEventsAfter(cursor: LogCursor | null, limit: number): Promise<number> {
+    return (await this.readAll({ after: cursor, maxCount: Math.min(limit, LAG_COUNT_LIMIT) })).length;
+  }
+
   subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     validateCount('batchSize', batchSize);
@@ -323,7 +336,7 @@ class EsdbLogSubscription implements LogSubscription {
   private lastCheckpoint: Position | null;
   private serverCheckpoint: Position | null = null;
   private checked: CheckedLog | null = null;
-  /** Between the client's caughtUp and fellBehind notices (servers from 23.10 send them). */
+  /** Between the client's caughtUp and fellBehind notices (servers from 23.10 send them; older ones never do). */
   private live = false;
   /** The head is to be checked at the next moment with nothing to take. */
   private headDue = false;
@@ -395,7 +408,10 @@ class EsdbLogSubscription implements LogSubscription {
           await this.checkHead();
           continue;
         }
-        await this.waitForNews(this.live ? this.settings.headPollMs : null);
+        // Live, the head is followed every headPollMs. Otherwise the server's checkpoints lead
+        // the way, and the head is looked at only after a long quiet: a server before 23.10
+        // never says it has caught up, and a quiet log would otherwise never be passed.
+        await this.waitForNews(this.live ? this.settings.headPollMs : this.settings.headPollMs * QUIET_HEAD_POLL_FACTOR);
       }
     } finally {
       await this.close();

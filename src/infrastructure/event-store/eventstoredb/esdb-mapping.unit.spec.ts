@@ -43,7 +43,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import type { NewEvent, StoredEvent, SubscriptionBatch } from '../event-store.port.js';
-import { EsdbEventStore, type EsdbEventStoreOptions } from './esdb-event-store.js';
+import { EsdbEventStore, type EsdbEventStoreOptions, LAG_COUNT_LIMIT } from './esdb-event-store.js';
 import {
   CHECKPOINT_INTERVAL_MULTIPLIER,
   UnreadableEventError,
@@ -879,6 +879,21 @@ describe('EsdbEventStore over a faked transport', () => {
     await store.close();
   });
 
+  it('counts a reader’s lag from one small page of the log, whatever the limit asked', async () => {
+    const log = Array.from({ length: 3000 }, (_, i) => at(1000n + BigInt(i), { type: 'Alpha' }));
+    const requests: ReadAllOptions[] = [];
+    jest.spyOn(EventStoreDBClient.prototype, 'readAll').mockImplementation((options: ReadAllOptions = {}) => {
+      requests.push(options);
+      const from = options.fromPosition === undefined || options.fromPosition === 'start' || options.fromPosition === 'end' ? null : options.fromPosition;
+      return readStreamOf(log.filter((r) => from === null || comparePositions(r.position!, from) >= 0).slice(0, Number(options.maxCount)).map(eventResp));
+    });
+    const store = storeUnderTest();
+    await expect(store.countEventsAfter('1000/1000', 1000)).resolves.toBe(LAG_COUNT_LIMIT);
+    expect(requests.map((r) => r.maxCount)).toEqual([LAG_COUNT_LIMIT + 1]);
+    await expect(store.countEventsAfter('3990/3990', 1000)).resolves.toBe(9);
+    await store.close();
+  });
+
   it('refuses a malformed cursor on readAll, naming it', async () => {
     const store = storeUnderTest();
     await expect(store.readAll({ after: 'not-a-cursor' })).rejects.toThrow(/not-a-cursor/);
@@ -1120,6 +1135,24 @@ describe('EsdbEventStore over a faked transport', () => {
 
         grpc.write(caughtUpResp());
         expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '500/500' }]);
+        await subscription.close();
+        await store.close();
+      });
+
+      it('reaches the head of a quiet log after a long quiet, from a server that never says it has caught up (before 23.10)', async () => {
+        fakePollTimers();
+        const log = [alpha(100n), beta(200n), beta(300n)];
+        const reads = fakeLog(log);
+        const { grpc } = fakeSubscription();
+        const store = openStore({ headPollMs: 1000 });
+        const subscription = store.subscribeToAll({ filter: { eventTypes: ['Alpha'] } });
+        const reader = new BatchReader(subscription[Symbol.asyncIterator]());
+        grpc.write(eventResp(log[0]!));
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [100n], checkpoint: '100/100' }]);
+        await jest.advanceTimersByTimeAsync(19_000);
+        expect(reads).toHaveLength(0);
+        await jest.advanceTimersByTimeAsync(1_000);
+        expect((await reader.drain()).map(summary)).toEqual([{ positions: [], checkpoint: '300/300' }]);
         await subscription.close();
         await store.close();
       });

@@ -77,8 +77,7 @@ export class PostgresEventStore extends EventStore {
   constructor(options: PostgresEventStoreOptions) {
     super();
     this.pool = new pg.Pool({
-      ...keepaliveOptions(),
-      connectionString: options.connectionString,
+      ...keepaliveOptions(options.connectionString),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
       statement_timeout: 30_000,
