@@ -63,6 +63,11 @@ export class OrgUnitClosure1732500000400 implements MigrationInterface {
         SELECT r.unit_id, r.depth FROM ranked r
          WHERE r.depth <= coalesce((SELECT s.depth FROM ranked s WHERE s.unit_id = p_scope), 2147483647)
       $$`);
+    // The scope functions stay plain SQL functions (no SET clause, no SECURITY DEFINER, not
+    // PL/pgSQL): the planner reads their bodies to inline them and so locks the tables they
+    // read when a statement is planned, before its snapshot. A projection rebuild switches its
+    // tables in under those locks: no statement reads the rebuilt closure with a snapshot
+    // older than its last batch (ProjectionRunner.switchIn).
     await q.query(`
       CREATE OR REPLACE FUNCTION org_unit_within(p_unit uuid, p_scope uuid, p_on date) RETURNS boolean
       LANGUAGE sql STABLE PARALLEL SAFE AS $$
