@@ -11,7 +11,10 @@ export class HoldingTransactionAnswer implements HoldingTransaction {
   @ApiProperty({ type: String, nullable: true, example: 'union_study' }) database!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'idle in transaction', description: 'As pg_stat_activity says, or prepared' })
   state!: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since it began' }) ageSeconds!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since it began, or since this instance first saw it (ageObserved)' })
+  ageSeconds!: number | null;
+  @ApiProperty({ description: 'Its start is hidden from the service’s role: ageSeconds counts from when this instance first saw it' })
+  ageObserved!: boolean;
   @ApiProperty({ type: String, nullable: true, description: 'Its current or last statement, shortened' }) query!: string | null;
   @ApiProperty({ description: 'Committed events are waiting behind it now' }) eventsWaiting!: boolean;
 }

@@ -310,6 +310,37 @@ describe('PostgreSQL event store: database guarantees', () => {
     }
   });
 
+  it('times a transaction whose start is hidden from the service’s role from when it first saw it', async () => {
+    // A role without pg_read_all_stats, as on managed PostgreSQL: other roles' sessions show no state or start.
+    const role = `observer_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'observer' IN ROLE pg_read_all_data`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = 'observer';
+    const observer = new PostgresEventStore({ connectionString: url.toString(), pollIntervalMs: 1000 });
+    try {
+      await admin.query('BEGIN');
+      await admin.query('SELECT pg_current_xact_id()');
+      const pid = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const first = await observer.holdingTransaction();
+      expect(first).toMatchObject({ pid, state: null, ageSeconds: 0, ageObserved: true });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const later = await observer.holdingTransaction();
+      expect(later).toMatchObject({ pid, ageObserved: true });
+      expect(later!.ageSeconds).toBeGreaterThanOrEqual(1);
+      // The service's own view of it (a superuser here) is timed from its start.
+      expect(await store.holdingTransaction()).toMatchObject({ pid, ageObserved: false });
+      await admin.query('COMMIT');
+    } finally {
+      await observer.close();
+      await admin.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await admin.query(`DROP ROLE ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it('refuses a duplicate event id and writes nothing of that append', async () => {
     const e = event('Once', {});
     await store.appendToStream(`dup-${randomUUID()}`, [e], 'no_stream');

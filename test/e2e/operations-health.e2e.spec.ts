@@ -61,7 +61,7 @@ describe('operations: what holds back the log', () => {
     const named = await health();
     expect(named.heldBackBy).toMatchObject({ pid, database: 'postgres', state: 'idle in transaction', eventsWaiting: false });
     // The public probe never shows the statement.
-    expect(Object.keys(named.heldBackBy!).sort()).toEqual(['ageSeconds', 'database', 'eventsWaiting', 'pid', 'state']);
+    expect(Object.keys(named.heldBackBy!).sort()).toEqual(['ageObserved', 'ageSeconds', 'database', 'eventsWaiting', 'pid', 'state']);
     expect(named.status).toBe(named.heldBackBy!.ageSeconds! > 1 ? 'degraded' : 'up');
 
     // An event appended now waits behind it: the projections lag, and say why.

@@ -133,8 +133,13 @@ export interface HoldingTransaction {
   readonly database: string | null;
   /** `active`, `idle in transaction`, … or `prepared`; null where PostgreSQL hides it from the service's role. */
   readonly state: string | null;
-  /** Seconds since it began; null where PostgreSQL hides it from the service's role. */
+  /**
+   * Seconds since it began; where PostgreSQL hides its start from the service's role, seconds
+   * since this instance first saw it holding the log back (a lower bound, `ageObserved`).
+   */
   readonly ageSeconds: number | null;
+  /** `ageSeconds` counts from when this instance first saw it, not from its start. */
+  readonly ageObserved: boolean;
   /** Its current or last statement, shortened: for operators only, never shown to probes. */
   readonly query: string | null;
   /** Committed events are waiting behind it now. */

@@ -19,7 +19,7 @@ interface ProjectionHealth {
 }
 
 /** The transaction holding back the log, as a probe sees it: no statement text. */
-type HoldingHealth = Pick<HoldingTransaction, 'pid' | 'database' | 'state' | 'ageSeconds' | 'eventsWaiting'>;
+type HoldingHealth = Pick<HoldingTransaction, 'pid' | 'database' | 'state' | 'ageSeconds' | 'ageObserved' | 'eventsWaiting'>;
 
 /** The schemas of the probe's answer, for the OpenAPI document. */
 class CheckAnswer implements Check {
@@ -39,8 +39,10 @@ class HoldingHealthAnswer implements HoldingHealth {
   @ApiProperty({ type: String, nullable: true, example: 'union_study' }) database!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'idle in transaction', description: 'As pg_stat_activity says, or prepared' })
   state!: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since it began (null: hidden from the service’s role)' })
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since it began, or since this instance first saw it (ageObserved)' })
   ageSeconds!: number | null;
+  @ApiProperty({ description: 'Its start is hidden from the service’s role: ageSeconds counts from when this instance first saw it' })
+  ageObserved!: boolean;
   @ApiProperty({ description: 'Committed events are waiting behind it now' }) eventsWaiting!: boolean;
 }
 
@@ -108,6 +110,7 @@ export class HealthController {
         database: holding.database,
         state: holding.state,
         ageSeconds: holding.ageSeconds,
+        ageObserved: holding.ageObserved,
         eventsWaiting: holding.eventsWaiting,
       },
       projections: projections.map((p) => ({

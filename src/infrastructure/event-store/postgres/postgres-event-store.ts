@@ -72,6 +72,8 @@ export class PostgresEventStore extends EventStore {
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<PostgresLogSubscription>();
   private announcing = false;
+  /** The transaction holding back the log when last asked, and when this instance first saw it. */
+  private holderSeen: { readonly key: string; readonly at: number } | null = null;
   private announceAgain = false;
 
   constructor(options: PostgresEventStoreOptions) {
@@ -305,30 +307,41 @@ export class PostgresEventStore extends EventStore {
       state: string | null;
       age_seconds: number | null;
       query: string | null;
+      xid: string;
       events_waiting: boolean;
     }>(
-      `SELECT h.pid, h.database, h.state, h.age_seconds, h.query,
+      `SELECT h.pid, h.database, h.state, h.age_seconds, h.query, h.xid,
               EXISTS (SELECT 1 FROM es_events WHERE position >= ${SAFE_BOUND}) AS events_waiting
          FROM (SELECT a.pid, a.datname::text AS database, a.state,
                       extract(epoch FROM statement_timestamp() - a.xact_start)::float8 AS age_seconds,
-                      left(a.query, 500) AS query, age(a.backend_xid) AS xid_age
+                      left(a.query, 500) AS query, age(a.backend_xid) AS xid_age, a.backend_xid::text AS xid
                  FROM pg_stat_activity a
                 WHERE a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()
                UNION ALL
                SELECT NULL, p.database::text, 'prepared', extract(epoch FROM statement_timestamp() - p.prepared)::float8,
-                      NULL, age(p.transaction)
+                      NULL, age(p.transaction), p.transaction::text
                  FROM pg_prepared_xacts p
                 ORDER BY xid_age DESC
                 LIMIT 1) h`,
       [],
     );
     const row = rows[0];
-    if (!row) return null;
+    if (!row) {
+      this.holderSeen = null;
+      return null;
+    }
+    // Without pg_read_all_stats another role's transaction start is hidden: it is timed from
+    // when this instance first saw it (the same transaction id in the same session).
+    const key = `${row.pid ?? 'prepared'}/${row.xid}`;
+    if (this.holderSeen?.key !== key) this.holderSeen = { key, at: Date.now() };
+    const observed = row.age_seconds === null;
+    const age = observed ? (Date.now() - this.holderSeen.at) / 1000 : row.age_seconds!;
     return {
       pid: row.pid,
       database: row.database,
       state: row.state,
-      ageSeconds: row.age_seconds === null ? null : Math.max(0, Math.floor(row.age_seconds)),
+      ageSeconds: Math.max(0, Math.floor(age)),
+      ageObserved: observed,
       query: row.query,
       eventsWaiting: row.events_waiting,
     };
