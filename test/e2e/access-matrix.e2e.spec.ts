@@ -61,6 +61,14 @@ async function freshSession(app: TestApp, s: Side): Promise<string> {
   return res.body.id as string;
 }
 
+const pledgeOf = (memberId: string) => ({ memberId, items: ['Gương mẫu'], submittedOn: '2024-04-08', submittedTo: 'Chi bộ' });
+
+async function freshPledge(app: TestApp, s: Side): Promise<string> {
+  const res = await api(app).post(`/campaigns/${s.campaign}/pledges`).send(pledgeOf(await freshMember(app, s.unit)));
+  if (res.status !== 201) throw new Error(`filing a pledge answered ${res.status}`);
+  return res.body.id as string;
+}
+
 const MATRIX: Record<string, RouteSpec> = {
   'GET /health': { policy: 'public', allowed: 200, build: async () => ({ path: '/health' }) },
   // The OpenAPI document and its UI (the UI's own files included): public, like the contract itself.
@@ -179,6 +187,26 @@ const MATRIX: Record<string, RouteSpec> = {
     policy: 'write',
     allowed: 200,
     build: async (app, fx, t) => ({ path: `/study-sessions/${await freshSession(app, side(fx, t))}/void`, body: { reason: 'nhập trùng' } }),
+  },
+  'POST /campaigns/:id/pledges': {
+    policy: 'write',
+    allowed: 201,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/pledges`, body: pledgeOf(await freshMember(app, side(fx, t).unit)) }),
+  },
+  'POST /pledges/:id/revise': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/pledges/${await freshPledge(app, side(fx, t))}/revise`, body: { items: ['Việc khác'], revisedOn: '2024-04-09', reason: 'cụ thể hơn' } }),
+  },
+  'POST /pledges/:id/review': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/pledges/${await freshPledge(app, side(fx, t))}/review`, body: { outcome: 'fulfilled', reviewedOn: '2024-11-30' } }),
+  },
+  'POST /pledges/:id/withdraw': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/pledges/${await freshPledge(app, side(fx, t))}/withdraw`, body: { reason: 'nộp nhầm', withdrawnOn: '2024-04-10' } }),
   },
 };
 

@@ -21,6 +21,11 @@ export interface FactSetting {
   readonly campaign: CampaignState;
 }
 
+/** What a unit's campaign fact is decided with: today, the campaign, the unit on the fact's date. */
+export interface UnitFactSetting extends FactSetting {
+  readonly unit: UnitOnDate;
+}
+
 /** The campaign a fact belongs to: it must exist. */
 export function campaignOf(setting: FactSetting, campaignId: string): ExistingCampaign {
   if (!setting.campaign.exists) throw new NotFound('campaign.not_found', `campaign ${campaignId} does not exist`);

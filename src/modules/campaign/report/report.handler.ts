@@ -1,0 +1,48 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { type ReportSubmitted, reportStream } from '../../../events/campaign/report-events.js';
+import type { AccessReference } from '../../../infrastructure/commands/command-access.js';
+import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
+import { CommandMessage } from '../../../infrastructure/commands/command-message.js';
+import { CommandRunner } from '../../../infrastructure/commands/command-runner.js';
+import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
+import { businessToday } from '../../../shared/values.js';
+import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
+import { firstEvent, unitFactPlan } from '../campaign-reading.js';
+import { decideReport, evolveReport, initialReportState, type ReportCommand } from './report.decider.js';
+
+export class ReportCommandMessage extends CommandMessage<ReportCommand> {}
+
+/**
+ * A report is submitted and amended by officers of the reporting unit's subtree, and
+ * acknowledged or returned only by those of the unit it was sent to.
+ */
+@CommandHandler(ReportCommandMessage)
+export class ReportCommandHandler implements ICommandHandler<ReportCommandMessage, CommandResult> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly store: EventStore,
+  ) {}
+
+  async execute({ command: c, context }: ReportCommandMessage): Promise<CommandResult> {
+    const submitted = ((await firstEvent(this.store, reportStream(c.reportId))) as ReportSubmitted | null)?.data ?? null;
+    const date = c.type === 'SubmitReport' ? c.submittedOn : c.type === 'AmendReport' ? c.amendedOn : c.on;
+    const unitId = c.type === 'SubmitReport' ? c.unitId : (submitted?.unitId ?? null);
+    const scope: AccessReference[] = [];
+    if (c.type === 'SubmitReport') scope.push({ unitId: c.unitId, on: date, field: 'unitId' });
+    if (submitted) {
+      const receives = c.type === 'AcknowledgeReport' || c.type === 'ReturnReport';
+      scope.push({ unitId: receives ? submitted.submittedTo : submitted.unitId, on: date, field: c.type === 'SubmitReport' ? 'reportId' : 'id' });
+    }
+    const plan = unitFactPlan(
+      { stream: reportStream(c.reportId), id: c.reportId, initialState: initialReportState, evolve: evolveReport },
+      { campaignId: c.type === 'SubmitReport' ? c.campaignId : (submitted?.campaignId ?? null), unitId, date, field: 'unitId', scope },
+      businessToday(),
+      async (state, setting, reading) => {
+        // The unit reports to its parent as the hierarchy stands that day (a merged parent's successor).
+        const parentId = c.type === 'SubmitReport' ? ((await new Hierarchy(reading).chainOn(c.unitId, date))[1] ?? null) : null;
+        return decideReport(c, state, { ...setting, parentId });
+      },
+    );
+    return this.runner.run(plan, context);
+  }
+}
