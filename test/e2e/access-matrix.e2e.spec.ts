@@ -69,6 +69,38 @@ async function freshPledge(app: TestApp, s: Side): Promise<string> {
   return res.body.id as string;
 }
 
+const actionPlanOf = (unitId: string, taskId: string) => ({
+  unitId,
+  adoptedOn: '2024-04-05',
+  tasks: [{ taskId, title: 'Thực hiện dân chủ ở cơ sở', responsible: 'Ban chấp hành', dueOn: '2024-12-31', focal: true }],
+});
+
+const reportOf = (s: Side) => ({ unitId: s.unit, kind: 'study_results', submittedOn: '2024-05-02', figures: { membersStudied: 1 }, narrative: 'Báo cáo' });
+
+async function freshReport(app: TestApp, s: Side): Promise<string> {
+  const res = await api(app).post(`/campaigns/${s.campaign}/reports`).send(reportOf(s));
+  if (res.status !== 201) throw new Error(`submitting a report answered ${res.status}`);
+  return res.body.id as string;
+}
+
+const commendationOf = (s: Side) => ({
+  proposingUnitId: s.unit,
+  nominee: { type: 'member', id: s.member, name: 'Nguyễn Văn A' },
+  category: 'good_deed',
+  awardForm: 'public_praise',
+  achievements: 'Gương người tốt việc tốt',
+  dossier: [{ title: 'Tờ trình' }],
+  proposedOn: '2024-10-01',
+});
+
+/** A proposal, reviewed (by an administrator) when `reviewed` says how. */
+async function freshCommendation(app: TestApp, s: Side, reviewed: 'endorsed' | 'returned' | null = null): Promise<string> {
+  const res = await api(app).post(`/campaigns/${s.campaign}/commendations`).send(commendationOf(s));
+  if (res.status !== 201) throw new Error(`proposing a commendation answered ${res.status}`);
+  if (reviewed) await api(app).post(`/commendations/${res.body.id}/review`).send({ outcome: reviewed, reviewedOn: '2024-10-02' }).expect(200);
+  return res.body.id as string;
+}
+
 const MATRIX: Record<string, RouteSpec> = {
   'GET /health': { policy: 'public', allowed: 200, build: async () => ({ path: '/health' }) },
   // The OpenAPI document and its UI (the UI's own files included): public, like the contract itself.
@@ -207,6 +239,84 @@ const MATRIX: Record<string, RouteSpec> = {
     policy: 'write',
     allowed: 200,
     build: async (app, fx, t) => ({ path: `/pledges/${await freshPledge(app, side(fx, t))}/withdraw`, body: { reason: 'nộp nhầm', withdrawnOn: '2024-04-10' } }),
+  },
+  'POST /campaigns/:id/implementation-plans': {
+    policy: 'write',
+    allowed: 201,
+    build: async (app, fx, t) => ({
+      path: `/campaigns/${side(fx, t).campaign}/implementation-plans`,
+      body: { unitId: await freshUnit(app, side(fx, t).districtA), document: { number: '01/KH', issuedOn: '2024-03-10', signedBy: { name: 'A', position: 'CHỦ TỊCH' } } },
+    }),
+  },
+  'POST /campaigns/:id/action-plans': {
+    policy: 'write',
+    allowed: 201,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/action-plans`, body: actionPlanOf(await freshUnit(app, side(fx, t).districtA), randomUUID()) }),
+  },
+  'POST /campaigns/:id/action-plans/:unitId/tasks/:taskId/complete': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => {
+      const s = side(fx, t);
+      const [unitId, taskId] = [await freshUnit(app, s.districtA), randomUUID()];
+      await api(app).post(`/campaigns/${s.campaign}/action-plans`).send(actionPlanOf(unitId, taskId)).expect(201);
+      return { path: `/campaigns/${s.campaign}/action-plans/${unitId}/tasks/${taskId}/complete`, body: { completedOn: '2024-06-01', evidence: 'biên bản' } };
+    },
+  },
+  'POST /campaigns/:id/classifications': {
+    policy: 'write',
+    allowed: 201,
+    build: async (app, fx, t) => ({
+      path: `/campaigns/${side(fx, t).campaign}/classifications`,
+      body: { unitId: await freshUnit(app, side(fx, t).districtA), grade: 'good', decidedOn: '2024-12-10', basis: 'kết quả năm' },
+    }),
+  },
+  'POST /campaigns/:id/inspections': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/inspections`, body: { unitId: side(fx, t).unit, conductedOn: '2024-09-15', findings: [] } }),
+  },
+  'POST /campaigns/:id/reports': { policy: 'write', allowed: 201, build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/reports`, body: reportOf(side(fx, t)) }) },
+  'POST /reports/:id/amend': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t))}/amend`, body: { narrative: 'Bổ sung', reason: 'bổ sung', amendedOn: '2024-05-03' } }),
+  },
+  'POST /reports/:id/acknowledge': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t))}/acknowledge`, body: { on: '2024-05-03' } }),
+  },
+  'POST /reports/:id/return': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t))}/return`, body: { reason: 'thiếu số liệu', on: '2024-05-03' } }),
+  },
+  'POST /campaigns/:id/commendations': {
+    policy: 'write',
+    allowed: 201,
+    build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/commendations`, body: commendationOf(side(fx, t)) }),
+  },
+  'POST /commendations/:id/review': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/commendations/${await freshCommendation(app, side(fx, t))}/review`, body: { outcome: 'endorsed', reviewedOn: '2024-10-02' } }),
+  },
+  'POST /commendations/:id/resubmit': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/commendations/${await freshCommendation(app, side(fx, t), 'returned')}/resubmit`,
+      body: { note: 'đã bổ sung', resubmittedOn: '2024-10-03' },
+    }),
+  },
+  'POST /commendations/:id/decide': {
+    policy: 'write',
+    allowed: 200,
+    build: async (app, fx, t) => ({
+      path: `/commendations/${await freshCommendation(app, side(fx, t), 'endorsed')}/decide`,
+      body: { outcome: 'granted', decisionNumber: '12/QĐ', decidedOn: '2024-10-03' },
+    }),
   },
 };
 

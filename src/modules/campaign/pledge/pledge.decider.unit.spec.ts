@@ -1,39 +1,17 @@
 import { describe, it } from '@jest/globals';
+import { CAMPAIGN, LAN, plan2024, SCHOOL, school } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
-import type { CampaignPlanIssued } from '../../../events/campaign/campaign-events.js';
 import type { PledgeEvent } from '../../../events/campaign/pledge-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 import { evolveCampaign, initialCampaignState } from '../campaign/campaign.decider.js';
-import type { UnitOnDate } from '../campaign-facts.js';
 import { decidePledge, evolvePledge, initialPledgeState, type PledgeContext, type SubmitPledge } from './pledge.decider.js';
 
-const CAMPAIGN = '30000000-0000-4000-8000-000000000001';
-const PROVINCE = '20000000-0000-4000-8000-000000000001';
-const SCHOOL = '20000000-0000-4000-8000-000000000003';
 const PLEDGE = '50000000-0000-4000-8000-000000000001';
 const OTHER_PLEDGE = '50000000-0000-4000-8000-000000000002';
-const LAN = '10000000-0000-4000-8000-000000000001';
 
-const plan: CampaignPlanIssued = {
-  type: 'CampaignPlanIssued',
-  data: {
-    campaignId: CAMPAIGN,
-    issuingUnitId: PROVINCE,
-    year: 2024,
-    theme: 'Chuyên đề 2024',
-    endsOn: '2024-12-31',
-    acceptsFacts: { from: '2024-01-01', until: '2024-12-31' },
-    document: { number: null, kind: 'plan', title: 'Kế hoạch', issuedOn: '2024-03-01', dateAsWritten: null, issuedBy: null, signedBy: { name: 'A', position: 'B' } },
-    references: [],
-    recipients: [],
-    materials: [],
-    requirements: { pledge: { dueOn: '2024-04-10', levels: ['grassroots'], minItems: 3, minRatio: 1 } },
-  },
-};
-const school: UnitOnDate = { unitId: SCHOOL, exists: true, level: 'grassroots', active: true, inCampaign: true };
 const context = (over: Partial<PledgeContext> = {}): PledgeContext => ({
   today: '2024-12-01',
-  campaign: evolveCampaign(initialCampaignState(), plan),
+  campaign: evolveCampaign(initialCampaignState(), plan2024),
   memberUnit: school,
   standingPledgeId: null,
   ...over,
