@@ -10,6 +10,7 @@ import { IdempotencyConflictError } from '../../src/infrastructure/commands/idem
 import { StreamReading } from '../../src/infrastructure/commands/stream-reading.js';
 import { UnitLocks } from '../../src/infrastructure/commands/unit-locks.js';
 import type { ActorMetadata, NewEvent } from '../../src/infrastructure/event-store/event-store.port.js';
+import { EventStoreCapabilityError } from '../../src/infrastructure/event-store/event-store.errors.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
 import { Hierarchy } from '../../src/modules/org/hierarchy/hierarchy.js';
 import { OrgAccess } from '../../src/modules/org/hierarchy/org-access.js';
@@ -357,6 +358,57 @@ describe('command runner', () => {
     expect(new OrgAccess().isUnrestricted({ id: 'officer', role: 'officer', scopeUnitId: null })).toBe(false);
     await expect(runner().run(rename(school, 'Trường mới', []), context({ actor: { id: 'admin-b', role: 'admin', scopeUnitId: provinceB } }))).resolves.toMatchObject({ id: school });
     await expect(runner().run(rename(school, 'Trường mới hơn', []), context())).resolves.toMatchObject({ id: school, streamRevision: 2n });
+  });
+
+  describe('a decision that also writes beside its own stream (a reservation)', () => {
+    /** A plan renaming the unit that also records, in `beside`, the name it took (the reservation). */
+    function reserving(unitId: string, beside: string, name: string): CommandPlan<Names, DomainEvent> {
+      return {
+        ...rename(unitId, name, []),
+        exclusive: [beside],
+        prefetch: [beside],
+        alongside: async (_events, reading) => {
+          await reading.read(beside);
+          return [{ stream: beside, events: [renamed(unitId, `${name} (reserved)`)] }];
+        },
+      };
+    }
+
+    it('appends both in one transaction, at the revisions read', async () => {
+      const [unitId, beside] = [randomUUID(), `orgUnit-${randomUUID()}`];
+      const result = await runner().run(reserving(unitId, beside, 'first'), context());
+      expect(result).toMatchObject({ id: unitId, streamRevision: 0n });
+      const [own] = await store.readStream(orgUnitStream(unitId));
+      const [reserved] = await store.readStream(beside);
+      expect(reserved!.data).toMatchObject({ name: 'first (reserved)' });
+      expect(reserved!.position < own!.position).toBe(true);
+      await runner().run(reserving(unitId, beside, 'second'), context());
+      expect((await store.readStream(beside)).map((e) => (e.data as { name: string }).name)).toEqual(['first (reserved)', 'second (reserved)']);
+    });
+
+    it('on a store without multi-stream appends, appends the reservation first, then its own events', async () => {
+      const single = new (class extends PostgresEventStore {
+        override appendToStreams(appends: Parameters<PostgresEventStore['appendToStreams']>[0]) {
+          if (appends.length > 1) return Promise.reject(new EventStoreCapabilityError('no atomic multi-stream appends here'));
+          return super.appendToStreams(appends);
+        }
+      })({ connectionString: db.url });
+      try {
+        const [unitId, beside] = [randomUUID(), `orgUnit-${randomUUID()}`];
+        const result = await new CommandRunner(single, access, locks, 3).run(reserving(unitId, beside, 'alone'), context());
+        const [own] = await store.readStream(orgUnitStream(unitId));
+        const [reserved] = await store.readStream(beside);
+        expect(result.position).toBe(own!.position);
+        expect(reserved!.position < own!.position).toBe(true);
+      } finally {
+        await single.close();
+      }
+    });
+
+    it('refuses a plan that writes beside its stream without holding what it reserves alone', async () => {
+      const unitId = randomUUID();
+      await expect(runner().run({ ...reserving(unitId, `orgUnit-${randomUUID()}`, 'x'), exclusive: [] }, context())).rejects.toThrow(/must hold what it reserves alone/);
+    });
   });
 
   describe('an OrgUnitEstablished stored at schema version 1 (without a level)', () => {
