@@ -73,6 +73,28 @@ describe('campaign plans through HTTP', () => {
     expect(await app.service.app.get(EventStore).readStream(campaignStream(campaignId))).toHaveLength(1);
   });
 
+  it('refuses null where a value may only be left out, naming the field, and takes null as removal in an amendment', async () => {
+    const { province } = await smallProvince(app);
+    const plan = BINH_THUAN_2024(province);
+    const nulls: [Record<string, unknown>, string][] = [
+      [{ ...plan.requirements, study: { ...plan.requirements.study, dueOn: null } }, 'requirements.study.dueOn'],
+      [{ ...plan.requirements, study: { ...plan.requirements.study, minAttendanceRatio: null } }, 'requirements.study.minAttendanceRatio'],
+      [{ ...plan.requirements, pledge: { ...plan.requirements.pledge, dueOn: null } }, 'requirements.pledge.dueOn'],
+      [{ ...plan.requirements, actionPlan: { ...plan.requirements.actionPlan, dueOn: null } }, 'requirements.actionPlan.dueOn'],
+      [{ ...plan.requirements, reports: [{ ...plan.requirements.reports[0], dueOn: null }] }, 'requirements.reports[0].dueOn'],
+    ];
+    for (const [requirements, field] of nulls) {
+      const res = await api(app).post('/campaigns').send({ ...plan, requirements });
+      expect([res.status, [...new Set(res.body.errors?.map((e: { field: string }) => e.field))]]).toEqual([400, [field]]);
+    }
+    const campaignId = await issueCampaign(app, province);
+    const removed = await api(app).post(`/campaigns/${campaignId}/amend`).send({ requirements: { actionPlan: null }, reason: 'bỏ yêu cầu', amendedOn: '2024-04-01' });
+    expect(removed.status).toBe(200);
+    expect((await api(app).get(`/campaigns/${campaignId}`)).body.requirements.actionPlan).toBeUndefined();
+    const bad = await api(app).post(`/campaigns/${campaignId}/amend`).send({ requirements: { implementationPlan: { dueOn: null } }, reason: 'x', amendedOn: '2024-04-02' });
+    expect([bad.status, [...new Set(bad.body.errors?.map((e: { field: string }) => e.field))]]).toEqual([400, ['requirements.implementationPlan.dueOn']]);
+  });
+
   it('lets an officer issue a plan for her own subtree only, and shows it to the units below and above', async () => {
     const { province, district, schoolA } = await smallProvince(app);
     const other = (await establish(app, { name: 'LĐLĐ tỉnh khác', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;

@@ -68,5 +68,9 @@ describe('reports through HTTP', () => {
     const bad = await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA, { figures: { membersStudied: -1, invented: 3 } }));
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['figures.invented', 'figures.membersStudied']);
+    const nullFigure = await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA, { figures: { membersStudied: null } }));
+    expect([nullFigure.status, [...new Set(nullFigure.body.errors?.map((e: { field: string }) => e.field))]]).toEqual([400, ['figures.membersStudied']]);
+    const nullAmend = await api(app).post(`/reports/${reportId}/amend`).send({ figures: { sessions: null }, reason: 'x', amendedOn: '2024-05-03' });
+    expect([nullAmend.status, [...new Set(nullAmend.body.errors?.map((e: { field: string }) => e.field))]]).toEqual([400, ['figures.sessions']]);
   });
 });

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { normaliseId, normaliseText } from '../../shared/values.js';
 import { IsBusinessDate, IsId, IsNotBlank } from './validators.js';
 
@@ -11,14 +11,23 @@ import { IsBusinessDate, IsId, IsNotBlank } from './validators.js';
  * field a DTO declares is documented.
  */
 interface FieldOptions {
+  /** The field may be left out; `null` is refused like any other wrong value unless `nullable`. */
   readonly optional?: boolean;
+  /** An optional field whose `null` means something (a part of the requirements to remove). */
+  readonly nullable?: boolean;
   readonly description?: string;
   readonly example?: unknown;
 }
 
-const optional = (options: FieldOptions): PropertyDecorator[] => (options.optional ? [IsOptional()] : []);
+const optional = (options: FieldOptions): PropertyDecorator[] =>
+  !options.optional ? [] : options.nullable ? [IsOptional()] : [ValidateIf((_object, value) => value !== undefined)];
 const doc = (options: FieldOptions, schema: ApiPropertyOptions): PropertyDecorator =>
-  (options.optional ? ApiPropertyOptional : ApiProperty)({ description: options.description, example: options.example, ...schema } as ApiPropertyOptions);
+  (options.optional ? ApiPropertyOptional : ApiProperty)({
+    description: options.description,
+    example: options.example,
+    ...(options.nullable ? { nullable: true } : {}),
+    ...schema,
+  } as ApiPropertyOptions);
 
 /** A UUID, stored lower-case. */
 export const IdField = (options: FieldOptions = {}): PropertyDecorator =>
@@ -83,7 +92,7 @@ export const BooleanField = (options: FieldOptions = {}): PropertyDecorator =>
 
 /** One nested request object, validated. */
 export const NestedField = (item: () => new () => object, options: FieldOptions = {}): PropertyDecorator =>
-  applyDecorators(...(options.optional ? [IsOptional()] : [IsDefined()]), IsObject(), ValidateNested(), Type(item), doc(options, { type: item }));
+  applyDecorators(...(options.optional ? optional(options) : [IsDefined()]), IsObject(), ValidateNested(), Type(item), doc(options, { type: item }));
 
 /** A list of texts, each trimmed, not blank and at most `max` characters. */
 export const TextListField = (max: number, limits: { min: number; max: number }, options: FieldOptions = {}): PropertyDecorator =>

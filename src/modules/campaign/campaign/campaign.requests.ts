@@ -36,12 +36,13 @@ export class ReportRequirementRequest {
   @CodeListField(LEVELS, { min: 1, max: LEVELS.length }, { description: 'Levels that submit it' }) levels!: string[];
 }
 
+/** Each part optional; in an amendment, a part set to null is removed. */
 export class RequirementsRequest {
-  @NestedField(() => StudyRequirementRequest, { optional: true }) study?: StudyRequirementRequest | null;
-  @NestedField(() => PledgeRequirementRequest, { optional: true }) pledge?: PledgeRequirementRequest | null;
-  @NestedField(() => ActionPlanRequirementRequest, { optional: true }) actionPlan?: ActionPlanRequirementRequest | null;
-  @NestedField(() => ImplementationPlanRequirementRequest, { optional: true }) implementationPlan?: ImplementationPlanRequirementRequest | null;
-  @ListField(() => ReportRequirementRequest, { min: 0, max: REPORT_KINDS.length }, { optional: true }) reports?: ReportRequirementRequest[] | null;
+  @NestedField(() => StudyRequirementRequest, { optional: true, nullable: true }) study?: StudyRequirementRequest | null;
+  @NestedField(() => PledgeRequirementRequest, { optional: true, nullable: true }) pledge?: PledgeRequirementRequest | null;
+  @NestedField(() => ActionPlanRequirementRequest, { optional: true, nullable: true }) actionPlan?: ActionPlanRequirementRequest | null;
+  @NestedField(() => ImplementationPlanRequirementRequest, { optional: true, nullable: true }) implementationPlan?: ImplementationPlanRequirementRequest | null;
+  @ListField(() => ReportRequirementRequest, { min: 0, max: REPORT_KINDS.length }, { optional: true, nullable: true }) reports?: ReportRequirementRequest[] | null;
 }
 
 export class SignatoryRequest {
