@@ -75,10 +75,11 @@ const actionPlanOf = (unitId: string, taskId: string) => ({
   tasks: [{ taskId, title: 'Thực hiện dân chủ ở cơ sở', responsible: 'Ban chấp hành', dueOn: '2024-12-31', focal: true }],
 });
 
-const reportOf = (s: Side) => ({ unitId: s.unit, kind: 'study_results', submittedOn: '2024-05-02', figures: { membersStudied: 1 }, narrative: 'Báo cáo' });
+const reportOf = (s: Side, unitId = s.unit) => ({ unitId, kind: 'study_results', submittedOn: '2024-05-02', figures: { membersStudied: 1 }, narrative: 'Báo cáo' });
 
-async function freshReport(app: TestApp, s: Side): Promise<string> {
-  const res = await api(app).post(`/campaigns/${s.campaign}/reports`).send(reportOf(s));
+/** A report of the side's grassroots unit, or of its district (then sent to the province, the callers' own unit). */
+async function freshReport(app: TestApp, s: Side, from: 'unit' | 'district' = 'unit'): Promise<string> {
+  const res = await api(app).post(`/campaigns/${s.campaign}/reports`).send(reportOf(s, from === 'unit' ? s.unit : s.districtA));
   if (res.status !== 201) throw new Error(`submitting a report answered ${res.status}`);
   return res.body.id as string;
 }
@@ -285,12 +286,13 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /reports/:id/acknowledge': {
     policy: 'write',
     allowed: 200,
-    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t))}/acknowledge`, body: { on: '2024-05-03' } }),
+    // Only the receiving unit itself: a district's report, sent to the province.
+    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t), 'district')}/acknowledge`, body: { on: '2024-05-03' } }),
   },
   'POST /reports/:id/return': {
     policy: 'write',
     allowed: 200,
-    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t))}/return`, body: { reason: 'thiếu số liệu', on: '2024-05-03' } }),
+    build: async (app, fx, t) => ({ path: `/reports/${await freshReport(app, side(fx, t), 'district')}/return`, body: { reason: 'thiếu số liệu', on: '2024-05-03' } }),
   },
   'POST /campaigns/:id/commendations': {
     policy: 'write',

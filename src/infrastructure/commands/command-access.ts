@@ -11,9 +11,11 @@ import type { StreamReading } from './stream-reading.js';
  *   follows the unit through its later mergers: the caller must hold where it goes.
  * - `ends`: the command ends the target (a leaving, a termination, a merger), which then
  *   stays where its last day, the day before, puts it: the span starts on that day.
+ * - `exact`: only the unit itself acts (the receiver of a report): the caller's own unit must
+ *   be it (through its mergers, with `receives`), not merely above it.
  */
 export type AccessReference = (
-  | { readonly unitId: string; readonly on: string; readonly field: string; readonly receives?: boolean }
+  | { readonly unitId: string; readonly on: string; readonly field: string; readonly receives?: boolean; readonly exact?: boolean }
   | { readonly memberId: string; readonly on: string; readonly field: string }
 ) & { readonly ifExists?: boolean; readonly ends?: boolean };
 

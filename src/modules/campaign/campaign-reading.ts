@@ -22,6 +22,21 @@ export function unitForFact(reading: StreamReading, unitId: string, date: string
   return new Hierarchy(reading).unitOnDate(unitId, date, campaign.exists ? campaign.issuingUnitId : null);
 }
 
+/**
+ * The unit that acts for `unitId` on `date` where a command reaches it implicitly (the receiver
+ * of a report, the issuer of a campaign): the unit it merged into by then; not active once it
+ * was terminated.
+ */
+export async function actingUnit(reading: StreamReading, unitId: string, date: string, campaign: CampaignState): Promise<UnitOnDate> {
+  const hierarchy = new Hierarchy(reading);
+  const reached = await hierarchy.membershipOn(unitId, date);
+  if (reached.endedOn !== null) {
+    const unit = await hierarchy.unit(reached.unitId);
+    return { unitId: reached.unitId, exists: unit.exists, level: unit.exists ? unit.level : null, active: false, inCampaign: false };
+  }
+  return unitForFact(reading, reached.unitId, date, campaign);
+}
+
 /** The units a fact's rule reads, through their mergers: held still until it appends. */
 export async function unitChains(reading: StreamReading, unitIds: readonly string[]): Promise<string[]> {
   const hierarchy = new Hierarchy(reading);

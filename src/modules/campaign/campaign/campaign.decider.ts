@@ -101,7 +101,8 @@ export type CampaignCommand = IssueCampaignPlan | AmendCampaignPlan;
 
 /**
  * What a plan decision needs besides the campaign's stream: today's date (business dates
- * after it are refused) and the issuing unit on the plan's date.
+ * after it are refused) and the issuing unit on the plan's date (for an amendment, the unit it
+ * merged into by then).
  */
 export interface CampaignContext {
   readonly today: string;
@@ -163,6 +164,13 @@ function issue(c: IssueCampaignPlan, state: CampaignState, context: CampaignCont
 function amend(c: AmendCampaignPlan, state: CampaignState, context: CampaignContext): CampaignPlanAmended {
   if (!state.exists) throw new NotFound('campaign.not_found', `campaign ${c.campaignId} does not exist`);
   notInFuture(c.amendedOn, context.today, 'amendedOn');
+  if (!context.issuingUnit.activeOn) {
+    throw new RuleViolation(
+      'campaign.issuing_unit_not_active',
+      `unit ${state.issuingUnitId}, which issued campaign ${c.campaignId}, (or the unit it merged into) is not active on ${c.amendedOn}`,
+      'amendedOn',
+    );
+  }
   if (c.amendedOn < state.lastChangeOn) {
     throw new RuleViolation(
       'campaign.change_predates_history',

@@ -112,6 +112,10 @@ describe('campaign plan decider', () => {
     given([issued()]).when(amend({ requirements: {}, endsOn: '2026-01-01' }), province).thenThrows(RuleViolation, 'campaign.ends_outside_year', 'endsOn');
   });
 
+  it('refuses an amendment once the issuing unit (or the unit it merged into) is no longer active', () => {
+    given([issued()]).when(amend(), { today: TODAY, issuingUnit: { exists: true, level: 'provincial', activeOn: false } }).thenThrows(RuleViolation, 'campaign.issuing_unit_not_active', 'amendedOn');
+  });
+
   it('accepts an amendment dated on the plan’s own date', () => {
     const c = amend({ amendedOn: '2024-03-01' });
     given([issued()])

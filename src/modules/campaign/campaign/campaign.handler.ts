@@ -8,7 +8,7 @@ import { type CommandPlan, CommandRunner } from '../../../infrastructure/command
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { firstEvent, unitChains } from '../campaign-reading.js';
+import { actingUnit, firstEvent, unitChains } from '../campaign-reading.js';
 import { type CampaignCommand, type CampaignState, decideCampaign, evolveCampaign, initialCampaignState } from './campaign.decider.js';
 
 export class CampaignCommandMessage extends CommandMessage<CampaignCommand> {}
@@ -33,7 +33,8 @@ function plan(c: CampaignCommand, existingIssuer: string | null, today: string):
   const scope: AccessReference[] = [];
   if (c.type === 'IssueCampaignPlan') scope.push({ unitId: c.issuingUnitId, on: date, field: 'issuingUnitId' });
   // A campaign that exists is the issuing unit's: an id taken outside the caller's scope answers as out of scope.
-  if (existingIssuer !== null) scope.push({ unitId: existingIssuer, on: date, field: c.type === 'IssueCampaignPlan' ? 'campaignId' : 'id' });
+  // An amendment is the issuing unit's, or that of the unit it merged into by then.
+  if (existingIssuer !== null) scope.push({ unitId: existingIssuer, on: date, field: c.type === 'IssueCampaignPlan' ? 'campaignId' : 'id', receives: c.type === 'AmendCampaignPlan' });
   return {
     stream: campaignStream(c.campaignId),
     id: c.campaignId,
@@ -43,7 +44,7 @@ function plan(c: CampaignCommand, existingIssuer: string | null, today: string):
     prefetch: issuer ? [orgUnitStream(issuer)] : [],
     shared: (reading) => (issuer ? unitChains(reading, [issuer]) : []),
     decide: async (state, reading) => {
-      const unit = issuer ? await new Hierarchy(reading).unitOnDate(issuer, date, null) : null;
+      const unit = !issuer ? null : c.type === 'IssueCampaignPlan' ? await new Hierarchy(reading).unitOnDate(issuer, date, null) : await actingUnit(reading, issuer, date, state);
       return decideCampaign(c, state, {
         today,
         issuingUnit: { exists: unit?.exists ?? false, level: unit?.level ?? null, activeOn: unit?.active ?? false },

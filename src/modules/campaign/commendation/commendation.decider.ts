@@ -71,7 +71,8 @@ export interface DecideCommendation {
 export type CommendationCommand = ProposeCommendation | ReviewCommendation | ResubmitCommendation | DecideCommendation;
 
 /**
- * What a commendation decision needs: today, the campaign, the proposing unit on the date, and
+ * What a commendation decision needs: today, the campaign, the unit acting on the date (the
+ * proposing unit; for a review or a decision, the issuing unit or the one it merged into), and
  * for a proposal whether the nominee (a member, or a unit) lay in the proposing unit's subtree
  * that day.
  */
@@ -93,7 +94,8 @@ export function decideCommendation(c: CommendationCommand, state: CommendationSt
   const date = c.type === 'ReviewCommendation' ? c.reviewedOn : c.type === 'ResubmitCommendation' ? c.resubmittedOn : c.decidedOn;
   const field = c.type === 'ReviewCommendation' ? 'reviewedOn' : c.type === 'ResubmitCommendation' ? 'resubmittedOn' : 'decidedOn';
   notBefore(date, state.lastChangeOn, field, 'commendation.change_predates_history', "the proposal's latest step");
-  checkFact(context, campaignId, date, field, { ...context.unit, active: true, inCampaign: true }, 'id');
+  // The unit acting: the proposing unit submitting again, the issuer (or its successor) reviewing or deciding.
+  checkFact(context, campaignId, date, field, context.unit, 'id');
   const expect = (status: CommendationStatus, code: string, what: string): void => {
     if (state.status !== status) throw new RuleViolation(code, `commendation ${commendationId} is ${state.status}: ${what}`);
   };

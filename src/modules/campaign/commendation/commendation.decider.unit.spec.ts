@@ -70,6 +70,12 @@ describe('commendation decider', () => {
     given([proposed, reviewed('endorsed'), granted]).when(resubmit, context()).thenThrows(RuleViolation, 'commendation.decided');
   });
 
+  it('refuses a step by a unit that has ended: the proposing unit submitting again, the issuer reviewing or deciding', () => {
+    const ended = { ...factSetting().unit, active: false };
+    given([proposed, reviewed('returned')]).when(resubmit, context({ unit: ended })).thenThrows(RuleViolation, 'campaign.unit_not_active', 'id');
+    given([proposed]).when(review('endorsed'), context({ unit: ended })).thenThrows(RuleViolation, 'campaign.unit_not_active', 'id');
+  });
+
   it('refuses a step dated before the one before it, or after today', () => {
     given([proposed]).when(review('endorsed', '2024-09-30'), context()).thenThrows(RuleViolation, 'commendation.change_predates_history', 'reviewedOn');
     given([proposed]).when(review('endorsed', '2024-12-02'), context()).thenThrows(RuleViolation, 'date.in_future', 'reviewedOn');

@@ -9,7 +9,7 @@ import type { StreamReading } from '../../../infrastructure/commands/stream-read
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { firstEvent, unitFactPlan } from '../campaign-reading.js';
+import { actingUnit, firstEvent, unitFactPlan } from '../campaign-reading.js';
 import { type CommendationCommand, decideCommendation, evolveCommendation, initialCommendationState, type ProposeCommendation } from './commendation.decider.js';
 
 export class CommendationCommandMessage extends CommandMessage<CommendationCommand> {}
@@ -33,16 +33,25 @@ export class CommendationCommandHandler implements ICommandHandler<CommendationC
     const proposingUnitId = c.type === 'ProposeCommendation' ? c.proposingUnitId : (proposal?.proposingUnitId ?? null);
     const scope: AccessReference[] = [];
     if (c.type === 'ProposeCommendation') scope.push({ unitId: c.proposingUnitId, on: date, field: 'proposingUnitId' });
+    const atIssuer = c.type === 'ReviewCommendation' || c.type === 'DecideCommendation';
+    const issuerId = issued?.data.issuingUnitId ?? null;
     if (proposal) {
-      const atIssuer = c.type === 'ReviewCommendation' || c.type === 'DecideCommendation';
-      const unitId = atIssuer ? (issued?.data.issuingUnitId ?? proposal.proposingUnitId) : proposal.proposingUnitId;
-      scope.push({ unitId, on: date, field: c.type === 'ProposeCommendation' ? 'commendationId' : 'id' });
+      // Reviewed and decided at the issuing unit, or at the unit it merged into by then.
+      scope.push(
+        atIssuer && issuerId
+          ? { unitId: issuerId, on: date, field: 'id', receives: true }
+          : { unitId: proposal.proposingUnitId, on: date, field: c.type === 'ProposeCommendation' ? 'commendationId' : 'id' },
+      );
     }
     const plan = unitFactPlan(
       { stream: commendationStream(c.commendationId), id: c.commendationId, initialState: initialCommendationState, evolve: evolveCommendation },
       { campaignId, unitId: proposingUnitId, date, field: 'proposingUnitId', scope },
       businessToday(),
-      async (state, setting, reading) => decideCommendation(c, state, { ...setting, nomineeWithin: c.type === 'ProposeCommendation' ? await nomineeWithin(reading, c) : true }),
+      async (state, setting, reading) => {
+        // At the issuer, the unit that acts is the issuer that day (its own campaign: in it by definition).
+        const unit = atIssuer && issuerId ? { ...(await actingUnit(reading, issuerId, date, setting.campaign)), inCampaign: true } : setting.unit;
+        return decideCommendation(c, state, { ...setting, unit, nomineeWithin: c.type === 'ProposeCommendation' ? await nomineeWithin(reading, c) : true });
+      },
     );
     return this.runner.run(plan, context);
   }

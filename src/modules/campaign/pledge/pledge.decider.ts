@@ -106,8 +106,11 @@ export function decidePledge(command: PledgeCommand, state: PledgeState, context
   const date = command.type === 'RevisePledge' ? command.revisedOn : command.type === 'ReviewPledge' ? command.reviewedOn : command.withdrawnOn;
   const field = command.type === 'RevisePledge' ? 'revisedOn' : command.type === 'ReviewPledge' ? 'reviewedOn' : 'withdrawnOn';
   notBefore(date, state.lastChangeOn, field, 'pledge.change_predates_history', "the pledge's latest change");
-  const unit = context.memberUnit ?? { unitId: state.unitId, exists: true, level: null, active: true, inCampaign: true };
-  checkFact(context, state.campaignId, date, field, unit, 'id');
+  // The pledge follows its member: her unit that day acts for it, active and in the campaign.
+  if (context.memberUnit === null) {
+    throw new RuleViolation('pledge.not_a_member', `member ${state.memberId} is not a member of an active unit on ${date} (she left, or her unit ended)`, field);
+  }
+  checkFact(context, state.campaignId, date, field, context.memberUnit, 'id');
   const { pledgeId, campaignId, memberId, unitId } = state;
   switch (command.type) {
     case 'RevisePledge':

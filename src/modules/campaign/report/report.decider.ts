@@ -1,6 +1,6 @@
 import type { ReportEvent, ReportSubmitted } from '../../../events/campaign/report-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
-import { checkFact, notBefore, type UnitFactSetting } from '../campaign-facts.js';
+import { checkFact, notBefore, type UnitFactSetting, type UnitOnDate } from '../campaign-facts.js';
 
 type Report = ReportSubmitted['data'];
 export type ReportStatus = 'submitted' | 'acknowledged' | 'returned';
@@ -20,7 +20,8 @@ export function evolveReport(state: ReportState, event: ReportEvent): ReportStat
       return {
         ...state,
         report: { ...state.report, figures: event.data.figures, narrative: event.data.narrative },
-        status: event.data.resubmits ? 'submitted' : state.status,
+        // Amended, it awaits acknowledgement again: an acknowledgement covers what the receiver saw.
+        status: 'submitted',
         lastChangeOn: event.data.amendedOn,
       };
     case 'ReportAcknowledged':
@@ -70,17 +71,20 @@ export interface ReturnReport {
 export type ReportCommand = SubmitReport | AmendReport | AcknowledgeReport | ReturnReport;
 
 /**
- * What a report decision needs: today, the campaign, the reporting unit on the command's date,
- * and for a submission the unit's parent that day (through its mergers), which receives it.
+ * What a report decision needs: today, the campaign, the reporting unit on the command's date;
+ * for a submission the unit's parent that day (through its mergers), which receives it; for an
+ * acknowledgement or a return, the receiving unit that day (the one it merged into, if it did).
  */
 export interface ReportContext extends UnitFactSetting {
   readonly parentId: string | null;
+  readonly receiver: UnitOnDate | null;
 }
 
 /**
  * A unit reports to its parent as the hierarchy stands on the submission date; only that
- * parent acknowledges or returns it. An amendment keeps the first submission's date; the
- * amendment of a returned report submits it again.
+ * parent (or the unit it merged into) acknowledges or returns it, while it is active. An
+ * amendment keeps the first submission's date and awaits acknowledgement again; the amendment
+ * of a returned report submits it again.
  */
 export function decideReport(c: ReportCommand, state: ReportState, context: ReportContext): ReportEvent[] {
   if (c.type === 'SubmitReport') return [submit(c, state, context)];
@@ -106,13 +110,14 @@ export function decideReport(c: ReportCommand, state: ReportState, context: Repo
     }
     case 'AcknowledgeReport':
     case 'ReturnReport': {
-      checkFact(context, campaignId, date, field, { ...context.unit, active: true, inCampaign: true }, 'id');
+      const receiver = context.receiver ?? { unitId: submittedTo, exists: false, level: null, active: false, inCampaign: false };
+      checkFact(context, campaignId, date, field, receiver, 'id');
       if (state.status !== 'submitted') {
         throw new RuleViolation(`report.${state.status}`, `report ${reportId} is ${state.status}: ${state.status === 'returned' ? 'it must be amended first' : 'it has been acknowledged'}`);
       }
       return c.type === 'AcknowledgeReport'
-        ? [{ type: 'ReportAcknowledged', data: { reportId, campaignId, unitId, kind, receivedBy: submittedTo, acknowledgedOn: date } }]
-        : [{ type: 'ReportReturned', data: { reportId, campaignId, unitId, kind, receivedBy: submittedTo, returnedOn: date, reason: c.reason } }];
+        ? [{ type: 'ReportAcknowledged', data: { reportId, campaignId, unitId, kind, receivedBy: receiver.unitId, acknowledgedOn: date } }]
+        : [{ type: 'ReportReturned', data: { reportId, campaignId, unitId, kind, receivedBy: receiver.unitId, returnedOn: date, reason: c.reason } }];
     }
     default: {
       const unreachable: never = c;

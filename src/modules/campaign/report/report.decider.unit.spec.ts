@@ -7,7 +7,8 @@ import { decideReport, evolveReport, initialReportState, type ReportContext, typ
 
 const REPORT = '60000000-0000-4000-8000-000000000001';
 const given = deciderSpec((events: readonly ReportEvent[]) => events.reduce(evolveReport, initialReportState()), decideReport);
-const context = (over: Partial<ReportContext> = {}): ReportContext => ({ ...factSetting(), parentId: DISTRICT, ...over });
+const district = { unitId: DISTRICT, exists: true, level: 'district' as const, active: true, inCampaign: true };
+const context = (over: Partial<ReportContext> = {}): ReportContext => ({ ...factSetting(), parentId: DISTRICT, receiver: district, ...over });
 
 const submit = (over: Partial<SubmitReport> = {}): SubmitReport => ({
   type: 'SubmitReport',
@@ -43,6 +44,26 @@ describe('report decider', () => {
     given([submitted, returned]).when({ type: 'AcknowledgeReport', reportId: REPORT, on: '2024-05-04' }, context()).thenThrows(RuleViolation, 'report.returned');
     given([submitted]).when({ type: 'AcknowledgeReport', reportId: REPORT, on: '2024-05-01' }, context()).thenThrows(RuleViolation, 'report.change_predates_history', 'on');
     given([]).when({ type: 'AcknowledgeReport', reportId: REPORT, on: '2024-05-03' }, context()).thenThrows(NotFound, 'report.not_found');
+  });
+
+  it('is acknowledged or returned by the unit the receiver merged into, and by no unit that has ended', () => {
+    const successor = '20000000-0000-4000-8000-0000000000d2';
+    given([submitted])
+      .when({ type: 'AcknowledgeReport', reportId: REPORT, on: '2024-08-01' }, context({ receiver: { ...district, unitId: successor } }))
+      .then([{ type: 'ReportAcknowledged', data: { ...ids, receivedBy: successor, acknowledgedOn: '2024-08-01' } }]);
+    given([submitted])
+      .when({ type: 'ReturnReport', reportId: REPORT, on: '2024-08-01', reason: 'x' }, context({ receiver: { ...district, active: false } }))
+      .thenThrows(RuleViolation, 'campaign.unit_not_active', 'id');
+  });
+
+  it('asks for a new acknowledgement once an acknowledged report is amended', () => {
+    const amended: ReportEvent = {
+      type: 'ReportAmended',
+      data: { ...ids, submittedTo: DISTRICT, amendedOn: '2024-05-04', figures: { membersStudied: 500 }, narrative: 'Báo cáo', reason: 'sửa số liệu', resubmits: false },
+    };
+    given([submitted, acknowledged, amended]).when({ type: 'AcknowledgeReport', reportId: REPORT, on: '2024-05-05' }, context()).then([
+      { type: 'ReportAcknowledged', data: { ...ids, receivedBy: DISTRICT, acknowledgedOn: '2024-05-05' } },
+    ]);
   });
 
   it('amends with a reason: a returned report is so submitted again; an amendment changing nothing is refused', () => {

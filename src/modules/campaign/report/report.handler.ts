@@ -7,14 +7,14 @@ import { CommandRunner } from '../../../infrastructure/commands/command-runner.j
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { firstEvent, unitFactPlan } from '../campaign-reading.js';
+import { actingUnit, firstEvent, unitFactPlan } from '../campaign-reading.js';
 import { decideReport, evolveReport, initialReportState, type ReportCommand } from './report.decider.js';
 
 export class ReportCommandMessage extends CommandMessage<ReportCommand> {}
 
 /**
  * A report is submitted and amended by officers of the reporting unit's subtree, and
- * acknowledged or returned only by those of the unit it was sent to.
+ * acknowledged or returned only by those of the unit it was sent to (not by units above it).
  */
 @CommandHandler(ReportCommandMessage)
 export class ReportCommandHandler implements ICommandHandler<ReportCommandMessage, CommandResult> {
@@ -29,9 +29,14 @@ export class ReportCommandHandler implements ICommandHandler<ReportCommandMessag
     const unitId = c.type === 'SubmitReport' ? c.unitId : (submitted?.unitId ?? null);
     const scope: AccessReference[] = [];
     if (c.type === 'SubmitReport') scope.push({ unitId: c.unitId, on: date, field: 'unitId' });
+    const receiving = c.type === 'AcknowledgeReport' || c.type === 'ReturnReport';
     if (submitted) {
-      const receives = c.type === 'AcknowledgeReport' || c.type === 'ReturnReport';
-      scope.push({ unitId: receives ? submitted.submittedTo : submitted.unitId, on: date, field: c.type === 'SubmitReport' ? 'reportId' : 'id' });
+      // Only the receiving unit itself (or the unit it merged into) acknowledges or returns a report.
+      scope.push(
+        receiving
+          ? { unitId: submitted.submittedTo, on: date, field: 'id', receives: true, exact: true }
+          : { unitId: submitted.unitId, on: date, field: c.type === 'SubmitReport' ? 'reportId' : 'id' },
+      );
     }
     const plan = unitFactPlan(
       { stream: reportStream(c.reportId), id: c.reportId, initialState: initialReportState, evolve: evolveReport },
@@ -40,7 +45,8 @@ export class ReportCommandHandler implements ICommandHandler<ReportCommandMessag
       async (state, setting, reading) => {
         // The unit reports to its parent as the hierarchy stands that day (a merged parent's successor).
         const parentId = c.type === 'SubmitReport' ? ((await new Hierarchy(reading).chainOn(c.unitId, date))[1] ?? null) : null;
-        return decideReport(c, state, { ...setting, parentId });
+        const receiver = receiving && submitted ? await actingUnit(reading, submitted.submittedTo, date, setting.campaign) : null;
+        return decideReport(c, state, { ...setting, parentId, receiver });
       },
     );
     return this.runner.run(plan, context);
