@@ -42,6 +42,17 @@ describe('study sessions through HTTP', () => {
     expect(before.body.code).toBe('study_session.attendee_not_member');
   });
 
+  it('records a district federation’s session attended by members of its grassroots units that day', async () => {
+    const { province, district, schoolA } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const elsewhere = (await establish(app, { name: 'CĐCS trực thuộc tỉnh', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
+    const binh = (await enrol(app, { unitId: elsewhere, fullName: 'Bình', joinedOn: '2020-01-01' })).id;
+    expect((await api(app).post(`/campaigns/${campaignId}/study-sessions`).send(session(district, [lan]))).status).toBe(201);
+    const outside = await api(app).post(`/campaigns/${campaignId}/study-sessions`).send(session(district, [lan, binh]));
+    expect([outside.status, outside.body.code]).toEqual([422, 'study_session.attendee_not_member']);
+  });
+
   it('refuses a session dated after today, outside the campaign year, by a unit outside the campaign or not active that day', async () => {
     const { province, schoolA } = await smallProvince(app);
     const campaignId = await issueCampaign(app, province);

@@ -50,6 +50,10 @@ describe('a unit’s own records for a campaign through HTTP', () => {
     const campaignId = await issueCampaign(app, province);
     const officer = tokenFor(app, { sub: 'huyen', role: 'officer', unit: district });
     const grade = { unitId: schoolA, grade: 'good', decidedOn: '2024-12-10', basis: 'Kết quả học tập và làm theo' };
+    const own = tokenFor(app, { sub: 'cdcs', role: 'officer', unit: schoolA });
+    const byItself = await api(app, own).post(`/campaigns/${campaignId}/classifications`).send(grade);
+    expect([byItself.status, byItself.body.code]).toEqual([403, 'auth.out_of_scope']);
+    expect((await api(app, own).post(`/campaigns/${campaignId}/inspections`).send({ unitId: schoolA, conductedOn: '2024-09-15', findings: [] })).status).toBe(403);
     expect((await api(app, officer).post(`/campaigns/${campaignId}/classifications`).send(grade)).status).toBe(201);
     const noReason = await api(app, officer).post(`/campaigns/${campaignId}/classifications`).send({ ...grade, grade: 'excellent', decidedOn: '2024-12-20' });
     expect([noReason.body.code, noReason.body.errors[0].field]).toEqual(['classification.reason_required', 'reason']);

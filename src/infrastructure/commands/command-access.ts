@@ -13,9 +13,18 @@ import type { StreamReading } from './stream-reading.js';
  *   stays where its last day, the day before, puts it: the span starts on that day.
  * - `exact`: only the unit itself acts (the receiver of a report): the caller's own unit must
  *   be it (through its mergers, with `receives`), not merely above it.
+ * - `above`: the unit is judged from above (its grade, an inspection): the caller's unit must
+ *   lie above it, not be the unit itself.
  */
 export type AccessReference = (
-  | { readonly unitId: string; readonly on: string; readonly field: string; readonly receives?: boolean; readonly exact?: boolean }
+  | {
+      readonly unitId: string;
+      readonly on: string;
+      readonly field: string;
+      readonly receives?: boolean;
+      readonly exact?: boolean;
+      readonly above?: boolean;
+    }
   | { readonly memberId: string; readonly on: string; readonly field: string }
 ) & { readonly ifExists?: boolean; readonly ends?: boolean };
 

@@ -17,7 +17,8 @@ export type UnitRecordCommand = IssueImplementationPlan | ActionPlanCommand | Cl
 export class UnitRecordCommandMessage extends CommandMessage<UnitRecordCommand> {}
 
 /**
- * Each by officers of the unit's subtree, for the span from the fact's date on. The
+ * Each by officers of the unit's subtree (a grade or an inspection by those above the unit),
+ * for the span from the fact's date on. The
  * implementation plan, the action plan and the grade have one stream per unit and campaign;
  * an inspection has its own.
  */
@@ -57,7 +58,8 @@ export class UnitRecordCommandHandler implements ICommandHandler<UnitRecordComma
         return this.runner.run(
           unitFactPlan(
             { stream: classificationStream(c.campaignId, c.unitId), id: c.unitId, initialState: initialClassificationState, evolve: evolveClassification },
-            { ...fact, date: c.decidedOn },
+            // A unit is graded from above: by the levels over it, not by its own officers.
+            { ...fact, date: c.decidedOn, scope: [{ unitId: c.unitId, on: c.decidedOn, field: 'unitId', above: true }] },
             today,
             (state, setting) => decideClassification(c, state, setting),
           ),
@@ -67,7 +69,8 @@ export class UnitRecordCommandHandler implements ICommandHandler<UnitRecordComma
         // An id already taken is the inspected unit's: outside the caller's scope it answers as out of scope.
         const existing = (await firstEvent(this.store, inspectionStream(c.inspectionId))) as InspectionRecorded | null;
         const taken = existing ? [{ unitId: existing.data.unitId, on: c.conductedOn, field: 'inspectionId' }] : [];
-        const scope = [{ unitId: c.unitId, on: c.conductedOn, field: 'unitId' }, ...taken];
+        // Inspected from above: by the levels over the unit, not by its own officers.
+        const scope = [{ unitId: c.unitId, on: c.conductedOn, field: 'unitId', above: true }, ...taken];
         return this.runner.run(
           unitFactPlan(
             { stream: inspectionStream(c.inspectionId), id: c.inspectionId, initialState: initialInspectionState, evolve: evolveInspection },

@@ -120,7 +120,7 @@ function hold(c: HoldStudySession, state: StudySessionState, context: StudySessi
     if (seen.has(memberId)) throw new RuleViolation('study_session.attendee_repeated', `member ${memberId} is named twice`, `attendeeMemberIds[${i}]`);
     seen.add(memberId);
     if (context.notMembers.has(memberId)) {
-      throw new RuleViolation('study_session.attendee_not_member', `member ${memberId} was not a member of unit ${c.unitId} on ${c.heldOn}`, `attendeeMemberIds[${i}]`);
+      throw new RuleViolation('study_session.attendee_not_member', `member ${memberId} was not a member of unit ${c.unitId} (or of a unit under it) on ${c.heldOn}`, `attendeeMemberIds[${i}]`);
     }
   });
   return {
@@ -141,6 +141,6 @@ function hold(c: HoldStudySession, state: StudySessionState, context: StudySessi
 
 function notMember(context: StudySessionContext, memberId: string, state: ExistingStudySession, field: string): void {
   if (context.notMembers.has(memberId)) {
-    throw new RuleViolation('study_session.attendee_not_member', `member ${memberId} was not a member of unit ${state.unitId} on ${state.heldOn}`, field);
+    throw new RuleViolation('study_session.attendee_not_member', `member ${memberId} was not a member of unit ${state.unitId} (or of a unit under it) on ${state.heldOn}`, field);
   }
 }

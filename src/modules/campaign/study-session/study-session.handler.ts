@@ -29,11 +29,20 @@ export class StudySessionCommandHandler implements ICommandHandler<StudySessionC
   }
 }
 
-/** Which of `memberIds` were not members of `unitId` on `date`. */
+/**
+ * Which of `memberIds` were not members of `unitId` on `date`: of the unit itself, or of a unit
+ * in its subtree then (a district federation's session is attended by members of its grassroots
+ * units).
+ */
 async function notMembersOf(reading: StreamReading, unitId: string, date: string, memberIds: readonly string[]): Promise<Set<string>> {
   const hierarchy = new Hierarchy(reading);
-  const units = await Promise.all(memberIds.map((id) => hierarchy.memberUnitOn(id, date)));
-  return new Set(memberIds.filter((_, i) => units[i] !== unitId));
+  const within = await Promise.all(
+    memberIds.map(async (id) => {
+      const unit = await hierarchy.memberUnitOn(id, date);
+      return unit !== null && (unit === unitId || (await hierarchy.isWithin(unit, unitId, date)));
+    }),
+  );
+  return new Set(memberIds.filter((_, i) => !within[i]));
 }
 
 function plan(c: StudySessionCommand, held: StudySessionHeld['data'] | null, today: string): CommandPlan<StudySessionState, StudySessionEvent> {

@@ -34,23 +34,27 @@ export class OrgAccess extends CommandAccess {
     const walked = hierarchy.unitsRead;
     const checked = new Set<string>();
     for (const ref of references) {
-      const key = JSON.stringify(ref, ['unitId', 'memberId', 'on', 'ifExists', 'ends', 'receives', 'exact']);
+      const key = JSON.stringify(ref, ['unitId', 'memberId', 'on', 'ifExists', 'ends', 'receives', 'exact', 'above']);
       if (checked.has(key)) continue;
       checked.add(key);
       const outside = await firstDateOutside(hierarchy, scope, ref);
-      if (outside !== null) {
-        const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
-        if ('unitId' in ref && ref.exact) {
-          const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: only org unit ${ref.unitId} itself (or what it merged into) may do this, not ${scope}, ${outside === ref.on ? `on ${ref.on}` : `on ${outside}`}`, ref.field);
-          return { walked: [...walked], refusal };
-        }
-        const when = outside === ref.on ? `on ${ref.on}` : `on ${outside} (a command dated ${ref.on} changes where it stands then)`;
-        const refusal = new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} ${when}`, ref.field);
-        return { walked: [...walked], refusal };
-      }
+      if (outside !== null) return { walked: [...walked], refusal: await refusalOf(hierarchy, scope, ref, outside) };
     }
     return { walked: [...walked], refusal: null };
   }
+}
+
+/** Why the caller may not touch what `ref` names on `outside`, the first date it fails. */
+async function refusalOf(hierarchy: Hierarchy, scope: string, ref: AccessReference, outside: string): Promise<AccessDeniedError> {
+  const when = outside === ref.on ? `on ${ref.on}` : `on ${outside} (a command dated ${ref.on} changes where it stands then)`;
+  if ('unitId' in ref && ref.above && (await hierarchy.chainOn(ref.unitId, outside, scope)).length === 1) {
+    return new AccessDeniedError('auth.out_of_scope', `${ref.field}: org unit ${ref.unitId} is judged from above it, not by its own officers`, ref.field);
+  }
+  if ('unitId' in ref && ref.exact) {
+    return new AccessDeniedError('auth.out_of_scope', `${ref.field}: only org unit ${ref.unitId} itself (or the unit it merged into) may do this, not ${scope}, ${when}`, ref.field);
+  }
+  const what = 'memberId' in ref ? `member ${ref.memberId}` : `org unit ${ref.unitId}`;
+  return new AccessDeniedError('auth.out_of_scope', `${ref.field}: ${what} is not within the subtree of ${scope} ${when}`, ref.field);
 }
 
 /**
@@ -86,6 +90,7 @@ async function firstDateOutside(hierarchy: Hierarchy, scope: string, ref: Access
     const chain = place === null ? [] : await hierarchy.chainOn(place.unitId, place.on, scope);
     if (chain[chain.length - 1] !== scope) return date;
     if ('unitId' in ref && ref.exact && chain.length !== 1) return date;
+    if ('unitId' in ref && ref.above && chain.length === 1) return date;
     // The dates on which the units met so far (those skipped through mergers included) change.
     for (const unitId of [...hierarchy.unitsRead]) {
       if (scanned.has(unitId)) continue;
