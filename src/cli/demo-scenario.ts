@@ -236,6 +236,7 @@ export async function runDemo(api: DemoApi, progress: DemoProgress, options: Dem
 
     // Pledges: most on time, some late, some short (fewer items than asked), a few members none.
     const minItems = year === 2020 ? 3 : 1;
+    // 2020 set no date for the pledges (due by the campaign's end): the demo files them in spring all the same.
     const due = year === 2020 ? day(year, 5, 31) : day(year, 4, 10);
     const pledges = units.flatMap((g) => membersOf.get(g.id)!.filter((m) => m.n % 12 !== 11).map((m) => ({ g, m })));
     await each(`${tag} pledges`, pledges, ({ g, m }) => {
@@ -393,6 +394,9 @@ export const BAC_KAN_2020 = (campaignId: string, issuingUnitId: string) => ({
   references: [
     { number: '173-KH/TU', issuedOn: '2020-01-22', issuer: 'Tỉnh ủy Bắc Kạn', title: 'Kế hoạch thực hiện Chỉ thị số 05-CT/TW năm 2020' },
     { number: '37/HD-BTG', issuedOn: '2020-01-21', issuer: 'Ban Tuyên giáo Tổng Liên đoàn Lao động Việt Nam', title: 'Hướng dẫn học tập chuyên đề năm 2020 trong các cấp công đoàn' },
+    { number: '05-CT/TW', issuer: 'Bộ Chính trị', title: 'Chỉ thị về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh' },
+    { number: '03-KH/TW', issuedOn: '2016-07-25', issuer: 'Ban Bí thư', title: 'Kế hoạch thực hiện Chỉ thị số 05-CT/TW' },
+    { number: '39-KH/TU', issuedOn: '2016-10-10', issuer: 'Ban Thường vụ Tỉnh ủy Bắc Kạn', title: 'Kế hoạch thực hiện Chỉ thị số 05-CT/TW' },
   ],
   recipients: [
     'Ban Tuyên giáo TLĐ (b/c)',
@@ -409,7 +413,7 @@ export const BAC_KAN_2020 = (campaignId: string, issuingUnitId: string) => ({
   // Reported "within the periodic activity reports": no report of its own; each member's pledge holds at least three items.
   requirements: {
     study: { levels: ['grassroots'] },
-    pledge: { dueOn: '2020-05-31', minItems: 3 },
+    pledge: { minItems: 3 },
     actionPlan: { levels: ['district', 'grassroots'], minFocalTasks: 0 },
     implementationPlan: { levels: ['district'] },
   },
@@ -432,8 +436,20 @@ export const BINH_THUAN_2024 = (campaignId: string, issuingUnitId: string) => ({
   references: [
     { number: '213-KH/TU', issuedOn: '2024-02-07', issuer: 'Ban Thường vụ Tỉnh ủy', title: 'Kế hoạch học tập, quán triệt chuyên đề năm 2024' },
     { number: '113-HD/BTGTU', issuedOn: '2024-02-28', issuer: 'Ban Tuyên giáo Tỉnh ủy', title: 'Hướng dẫn học tập, quán triệt chuyên đề năm 2024' },
+    { number: '01-KL/TW', issuer: 'Bộ Chính trị (khóa XIII)', title: 'Kết luận về tiếp tục thực hiện Chỉ thị số 05-CT/TW' },
+    { number: '21-KL/TW', issuer: 'Ban Chấp hành Trung ương (khóa XIII)', title: 'Kết luận về đẩy mạnh xây dựng, chỉnh đốn Đảng và hệ thống chính trị' },
+    { number: '39-KH/TU', issuer: 'Ban Thường vụ Tỉnh ủy', title: 'Kế hoạch thực hiện Kết luận số 01-KL/TW' },
   ],
-  recipients: ['Thường trực Tỉnh ủy', 'Ban Tuyên giáo, Ban Dân vận, Văn phòng TU', 'Thường trực LĐLĐ tỉnh', 'VP, các ban và đơn vị trực thuộc LĐLĐ tỉnh', 'CĐ cấp trên trực tiếp cơ sở', 'Lưu VT, Đảng đoàn, TG-NC'],
+  // The copy ends with two signature pages; this is the first (the second, signed Nguyễn Xuân Phối, lists no Ban Tuyên giáo Tổng LĐLĐVN).
+  recipients: [
+    'Thường trực Tỉnh ủy',
+    'Ban Tuyên giáo, Ban Dân vận, Văn phòng TU',
+    'Ban Tuyên giáo Tổng LĐLĐVN',
+    'Thường trực LĐLĐ tỉnh',
+    'VP, các ban và đơn vị trực thuộc LĐLĐ tỉnh',
+    'CĐ cấp trên trực tiếp cơ sở',
+    'Lưu VT, Đảng đoàn, TG-NC',
+  ],
   materials: [
     { title: 'Chuyên đề năm 2024 do Trường Chính trị tỉnh biên soạn', url: 'https://btgtu.binhthuan.dcs.vn' },
     { title: 'Trang thông tin điện tử Công đoàn Bình Thuận, mục Tuyên truyền, phổ biến pháp luật', url: 'http://www.congdoanbinhthuan.org.vn' },

@@ -45,6 +45,9 @@ function httpApi(base: string, token: string, counts: { requests: number; replay
           await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? 1)));
           continue;
         }
+        if (problem.code === 'idempotency.key_reused') {
+          throw new DemoRequestError(`POST ${path}: this service holds the demo loaded with another size; run it with the same --members-per-unit as before (${problem.detail ?? ''})`);
+        }
         throw new DemoRequestError(`POST ${path} answered ${res.status} ${problem.code ?? ''}: ${problem.detail ?? text}`);
       }
     },

@@ -14,23 +14,25 @@ describe('campaign plans through HTTP', () => {
     expect(res.status).toBe(201);
     const [event] = await app.service.app.get(EventStore).readStream(campaignStream(res.body.id));
     expect(event!.type).toBe('CampaignPlanIssued');
-    expect(event!.occurredOn).toBe('2024-03-01');
+    expect(event!.occurredOn).toBe('2024-02-29');
     expect(event!.data).toMatchObject({
       issuingUnitId: province,
       year: 2024,
       endsOn: '2024-12-31',
       acceptsFacts: { from: '2024-01-01', until: '2024-12-31' },
-      document: { number: null, kind: 'plan', issuedOn: '2024-03-01', dateAsWritten: null },
+      document: { number: null, kind: 'plan', issuedOn: '2024-02-29', issuedBy: 'Đảng đoàn Liên đoàn Lao động tỉnh Bình Thuận', signedBy: { name: 'Đỗ Hữu Quy', position: 'T/M ĐẢNG ĐOÀN — BÍ THƯ' } },
       requirements: {
         study: { dueOn: '2024-03-31', levels: ['district', 'grassroots'] },
         pledge: { dueOn: '2024-04-10', levels: ['grassroots'], minItems: 1, minRatio: 1 },
-        actionPlan: { dueOn: '2024-04-10', levels: ['district', 'grassroots'], minFocalTasks: 1 },
+        actionPlan: { levels: ['district', 'grassroots'], minFocalTasks: 1 },
       },
     });
     const read = await api(app).get(`/campaigns/${res.body.id}`);
     expect(read.status).toBe(200);
     expect(read.body.requirements.reports).toHaveLength(3);
-    expect(read.body.references.map((r: { number: string }) => r.number)).toEqual(['213-KH/TU', '113-HD/BTGTU']);
+    expect(read.body.references.map((r: { number: string }) => r.number)).toEqual(['213-KH/TU', '113-HD/BTGTU', '01-KL/TW', '21-KL/TW', '39-KH/TU']);
+    // A reference cited without its date is kept without one.
+    expect(read.body.references[2].issuedOn).toBeNull();
     expect(read.body.position).toBe(res.body.position);
   });
 

@@ -65,7 +65,8 @@ export const CampaignPlanIssued = defineEvent({
     endsOn: businessDate(),
     acceptsFacts: factsWindow(),
     document: planDocument(),
-    references: z.array(z.strictObject({ number: text(64), issuedOn: businessDate(), issuer: text(300), title: text(500) })).max(100),
+    // A document may be cited without its date ("Chỉ thị số 05-CT/TW của Bộ Chính trị").
+    references: z.array(z.strictObject({ number: text(64), issuedOn: businessDate().nullable(), issuer: text(300), title: text(500) })).max(100),
     recipients: z.array(text(300)).max(500),
     materials: z.array(z.strictObject({ title: text(500), url: text(2000).nullable() })).max(200),
     requirements: requirementsSchema,

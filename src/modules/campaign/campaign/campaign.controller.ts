@@ -81,7 +81,7 @@ export class CampaignController {
           issuedBy: d.issuedBy ?? null,
           signedBy: { name: d.signedBy.name, position: d.signedBy.position },
         },
-        references: body.references.map((r) => ({ number: r.number, issuedOn: r.issuedOn, issuer: r.issuer, title: r.title })),
+        references: body.references.map((r) => ({ number: r.number, issuedOn: r.issuedOn ?? null, issuer: r.issuer, title: r.title })),
         recipients: body.recipients,
         materials: body.materials.map((m) => ({ title: m.title, url: m.url ?? null })),
         requirements,

@@ -63,7 +63,7 @@ export class PlanDocumentRequest {
 
 export class ReferenceRequest {
   @TextField(64, { example: '213-KH/TU' }) number!: string;
-  @DateField() issuedOn!: string;
+  @DateField({ optional: true, description: 'Its date, when the citing document gives it' }) issuedOn?: string;
   @TextField(300) issuer!: string;
   @TextField(500) title!: string;
 }
