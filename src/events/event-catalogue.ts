@@ -1,7 +1,7 @@
 import { CAMPAIGN_PLAN_EVENTS, type CampaignPlanEvent } from './campaign/campaign-events.js';
 import { COMMENDATION_EVENTS, type CommendationEvent } from './campaign/commendation-events.js';
 import { PLEDGE_EVENTS, PLEDGE_SLOT_EVENTS, type PledgeEvent, type PledgeSlotEvent } from './campaign/pledge-events.js';
-import { REPORT_EVENTS, type ReportEvent } from './campaign/report-events.js';
+import { REPORT_EVENTS, REPORT_SLOT_EVENTS, type ReportEvent, type ReportSlotEvent } from './campaign/report-events.js';
 import { STUDY_SESSION_EVENTS, type StudySessionEvent } from './campaign/study-session-events.js';
 import {
   ACTION_PLAN_EVENTS,
@@ -26,6 +26,7 @@ export type CampaignEvent =
   | PledgeSlotEvent
   | ActionPlanEvent
   | ReportEvent
+  | ReportSlotEvent
   | CommendationEvent
   | ClassificationEvent
   | InspectionEvent;
@@ -46,6 +47,7 @@ const DEFINITIONS = [
   ...PLEDGE_SLOT_EVENTS,
   ...ACTION_PLAN_EVENTS,
   ...REPORT_EVENTS,
+  ...REPORT_SLOT_EVENTS,
   ...COMMENDATION_EVENTS,
   ...CLASSIFICATION_EVENTS,
   ...INSPECTION_EVENTS,

@@ -4,7 +4,7 @@ import { defineEvent } from './event-definition.js';
 import { CAMPAIGN_PLAN_EVENTS } from './campaign/campaign-events.js';
 import { COMMENDATION_EVENTS } from './campaign/commendation-events.js';
 import { PLEDGE_EVENTS, PLEDGE_SLOT_EVENTS } from './campaign/pledge-events.js';
-import { REPORT_EVENTS } from './campaign/report-events.js';
+import { REPORT_EVENTS, REPORT_SLOT_EVENTS } from './campaign/report-events.js';
 import { STUDY_SESSION_EVENTS } from './campaign/study-session-events.js';
 import { ACTION_PLAN_EVENTS, CLASSIFICATION_EVENTS, IMPLEMENTATION_PLAN_EVENTS, INSPECTION_EVENTS } from './campaign/unit-record-events.js';
 import { MEMBER_EVENTS } from './org/member-events.js';
@@ -33,6 +33,7 @@ describe('the event catalogue', () => {
       ...PLEDGE_SLOT_EVENTS,
       ...ACTION_PLAN_EVENTS,
       ...REPORT_EVENTS,
+      ...REPORT_SLOT_EVENTS,
       ...COMMENDATION_EVENTS,
       ...CLASSIFICATION_EVENTS,
       ...INSPECTION_EVENTS,

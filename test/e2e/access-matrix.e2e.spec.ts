@@ -77,9 +77,16 @@ const actionPlanOf = (unitId: string, taskId: string) => ({
 
 const reportOf = (s: Side, unitId = s.unit) => ({ unitId, kind: 'study_results', submittedOn: '2024-05-02', figures: { membersStudied: 1 }, narrative: 'Báo cáo' });
 
-/** A report of the side's grassroots unit, or of its district (then sent to the province, the callers' own unit). */
+/**
+ * A report (one per unit and kind) of a new grassroots unit of the side, or of a new district
+ * (then sent to the province, the callers' own unit).
+ */
 async function freshReport(app: TestApp, s: Side, from: 'unit' | 'district' = 'unit'): Promise<string> {
-  const res = await api(app).post(`/campaigns/${s.campaign}/reports`).send(reportOf(s, from === 'unit' ? s.unit : s.districtA));
+  const unitId =
+    from === 'unit'
+      ? await freshUnit(app, s.districtA)
+      : (await establish(app, { name: 'LĐLĐ huyện mới', kind: 'district_federation', parentId: s.province, establishedOn: '2000-01-01' })).id;
+  const res = await api(app).post(`/campaigns/${s.campaign}/reports`).send(reportOf(s, unitId));
   if (res.status !== 201) throw new Error(`submitting a report answered ${res.status}`);
   return res.body.id as string;
 }
@@ -277,7 +284,11 @@ const MATRIX: Record<string, RouteSpec> = {
     allowed: 201,
     build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/inspections`, body: { unitId: side(fx, t).unit, conductedOn: '2024-09-15', findings: [] } }),
   },
-  'POST /campaigns/:id/reports': { policy: 'write', allowed: 201, build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/reports`, body: reportOf(side(fx, t)) }) },
+  'POST /campaigns/:id/reports': {
+    policy: 'write',
+    allowed: 201,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/reports`, body: reportOf(side(fx, t), await freshUnit(app, side(fx, t).districtA)) }),
+  },
   'POST /reports/:id/amend': {
     policy: 'write',
     allowed: 200,

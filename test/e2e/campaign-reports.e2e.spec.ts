@@ -59,6 +59,17 @@ describe('reports through HTTP', () => {
     expect(events[3]!.data).toMatchObject({ receivedBy: district, acknowledgedOn: '2024-05-05' });
   });
 
+  it('takes one report of a kind from a unit: a second is refused, naming the first to amend', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const first = (await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA)).expect(201)).body.id;
+    const second = await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA, { submittedOn: '2024-05-03' }));
+    expect([second.status, second.body.code, second.body.errors[0].field]).toEqual([422, 'report.already_submitted', 'kind']);
+    expect(second.body.detail).toContain(first);
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA, { kind: 'annual', submittedOn: '2024-11-10' }))));
+    expect(concurrent.map((r) => r.status).sort()).toEqual([201, 422, 422, 422, 422]);
+  });
+
   it('refuses an amendment changing nothing and a report whose figures are not counts', async () => {
     const { province, schoolA } = await smallProvince(app);
     const campaignId = await issueCampaign(app, province);

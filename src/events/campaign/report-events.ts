@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { businessDate, defineEvent, type EventOf, id, text } from '../event-definition.js';
-import { REPORT_KINDS } from './campaign-events.js';
+import { REPORT_KINDS, type ReportKind } from './campaign-events.js';
 
 export const REPORT_CATEGORY = 'report';
 export const reportStream = (reportId: string): string => `${REPORT_CATEGORY}-${reportId}`;
+/** The place of a unit's one report of a kind in a campaign: corrections go through amendments. */
+export const REPORT_SLOT_CATEGORY = 'reportSlot';
+export const reportSlotStream = (campaignId: string, unitId: string, kind: ReportKind): string => `${REPORT_SLOT_CATEGORY}-${campaignId}_${unitId}_${kind}`;
 
 /** The figures a report may declare (each a count), reconciled later against the events. */
 export const REPORT_FIGURES = [
@@ -90,5 +93,17 @@ export const ReportReturned = defineEvent({
 });
 export type ReportReturned = EventOf<typeof ReportReturned>;
 
+/** The unit's report of a kind in the campaign is `reportId`. */
+export const ReportSlotClaimed = defineEvent({
+  type: 'ReportSlotClaimed',
+  schemaVersion: 1,
+  schema: z.strictObject({ campaignId: id(), unitId: id(), kind: z.enum(REPORT_KINDS), reportId: id(), claimedOn: businessDate() }),
+  occurredOn: (d) => d.claimedOn,
+  upcasters: [],
+});
+export type ReportSlotClaimed = EventOf<typeof ReportSlotClaimed>;
+
 export const REPORT_EVENTS = [ReportSubmitted, ReportAmended, ReportAcknowledged, ReportReturned] as const;
 export type ReportEvent = EventOf<(typeof REPORT_EVENTS)[number]>;
+export const REPORT_SLOT_EVENTS = [ReportSlotClaimed] as const;
+export type ReportSlotEvent = EventOf<(typeof REPORT_SLOT_EVENTS)[number]>;

@@ -78,10 +78,13 @@ export type ReportCommand = SubmitReport | AmendReport | AcknowledgeReport | Ret
 export interface ReportContext extends UnitFactSetting {
   readonly parentId: string | null;
   readonly receiver: UnitOnDate | null;
+  /** For a submission: the unit's report of that kind already stored, if one is. */
+  readonly existingReportId: string | null;
 }
 
 /**
- * A unit reports to its parent as the hierarchy stands on the submission date; only that
+ * A unit submits one report of each kind per campaign, to its parent as the hierarchy stands on
+ * the submission date (a correction is an amendment); only that
  * parent (or the unit it merged into) acknowledges or returns it, while it is active. An
  * amendment keeps the first submission's date and awaits acknowledgement again; the amendment
  * of a returned report submits it again.
@@ -130,6 +133,13 @@ function submit(c: SubmitReport, state: ReportState, context: ReportContext): Re
   if (state.exists) throw new RuleViolation('report.already_exists', `report ${c.reportId} already exists`, 'reportId');
   checkFact(context, c.campaignId, c.submittedOn, 'submittedOn', context.unit, 'unitId');
   if (context.parentId === null) throw new RuleViolation('report.no_parent', `unit ${c.unitId} has no parent on ${c.submittedOn} to report to`, 'unitId');
+  if (context.existingReportId !== null) {
+    throw new RuleViolation(
+      'report.already_submitted',
+      `unit ${c.unitId} submitted its ${c.kind} report for campaign ${c.campaignId} as report ${context.existingReportId}: amend it instead`,
+      'kind',
+    );
+  }
   return {
     type: 'ReportSubmitted',
     data: {

@@ -8,7 +8,7 @@ import { decideReport, evolveReport, initialReportState, type ReportContext, typ
 const REPORT = '60000000-0000-4000-8000-000000000001';
 const given = deciderSpec((events: readonly ReportEvent[]) => events.reduce(evolveReport, initialReportState()), decideReport);
 const district = { unitId: DISTRICT, exists: true, level: 'district' as const, active: true, inCampaign: true };
-const context = (over: Partial<ReportContext> = {}): ReportContext => ({ ...factSetting(), parentId: DISTRICT, receiver: district, ...over });
+const context = (over: Partial<ReportContext> = {}): ReportContext => ({ ...factSetting(), parentId: DISTRICT, receiver: district, existingReportId: null, ...over });
 
 const submit = (over: Partial<SubmitReport> = {}): SubmitReport => ({
   type: 'SubmitReport',
@@ -29,6 +29,10 @@ const acknowledged: ReportEvent = { type: 'ReportAcknowledged', data: { ...ids, 
 describe('report decider', () => {
   it('sends a report to the parent the unit had on the submission date', () => {
     given([]).when(submit(), context()).then([submitted]);
+  });
+
+  it('refuses a second report of a kind from a unit, naming the first: it is amended instead', () => {
+    given([]).when(submit({ reportId: '60000000-0000-4000-8000-000000000002' }), context({ existingReportId: REPORT })).thenThrows(RuleViolation, 'report.already_submitted', 'kind');
   });
 
   it('refuses a report from a unit with no parent that day, and a second report under the same id', () => {

@@ -1,9 +1,11 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type ReportSubmitted, reportStream } from '../../../events/campaign/report-events.js';
+import { REPORT_SLOT_EVENTS, type ReportSubmitted, reportSlotStream, reportStream } from '../../../events/campaign/report-events.js';
 import type { AccessReference } from '../../../infrastructure/commands/command-access.js';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandMessage } from '../../../infrastructure/commands/command-message.js';
 import { CommandRunner } from '../../../infrastructure/commands/command-runner.js';
+import type { StreamReading } from '../../../infrastructure/commands/stream-reading.js';
+import { isOfType } from '../../../infrastructure/event-store/domain-events.js';
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
@@ -11,6 +13,15 @@ import { actingUnit, firstEvent, unitFactPlan } from '../campaign-reading.js';
 import { decideReport, evolveReport, initialReportState, type ReportCommand } from './report.decider.js';
 
 export class ReportCommandMessage extends CommandMessage<ReportCommand> {}
+
+const isSlotEvent = isOfType(REPORT_SLOT_EVENTS.map((d) => d.type));
+
+/** The report that holds the unit's place for its kind (a claim whose report was never stored holds nothing). */
+async function claimedReport(reading: StreamReading, slot: string): Promise<string | null> {
+  const claims = (await reading.read(slot)).filter(isSlotEvent);
+  const holder = claims.length > 0 ? claims[claims.length - 1]!.data.reportId : null;
+  return holder !== null && (await reading.read(reportStream(holder))).length > 0 ? holder : null;
+}
 
 /**
  * A report is submitted and amended by officers of the reporting unit's subtree, and
@@ -30,6 +41,7 @@ export class ReportCommandHandler implements ICommandHandler<ReportCommandMessag
     const scope: AccessReference[] = [];
     if (c.type === 'SubmitReport') scope.push({ unitId: c.unitId, on: date, field: 'unitId' });
     const receiving = c.type === 'AcknowledgeReport' || c.type === 'ReturnReport';
+    const slot = c.type === 'SubmitReport' ? reportSlotStream(c.campaignId, c.unitId, c.kind) : null;
     if (submitted) {
       // Only the receiving unit itself (or the unit it merged into) acknowledges or returns a report.
       scope.push(
@@ -46,9 +58,22 @@ export class ReportCommandHandler implements ICommandHandler<ReportCommandMessag
         // The unit reports to its parent as the hierarchy stands that day (a merged parent's successor).
         const parentId = c.type === 'SubmitReport' ? ((await new Hierarchy(reading).chainOn(c.unitId, date))[1] ?? null) : null;
         const receiver = receiving && submitted ? await actingUnit(reading, submitted.submittedTo, date, setting.campaign) : null;
-        return decideReport(c, state, { ...setting, parentId, receiver });
+        const existingReportId = slot ? await claimedReport(reading, slot) : null;
+        return decideReport(c, state, { ...setting, parentId, receiver, existingReportId });
       },
     );
-    return this.runner.run(plan, context);
+    if (c.type !== 'SubmitReport' || !slot) return this.runner.run(plan, context);
+    // One report of a kind per unit: the submission holds the unit's place for it alone and claims it with the report.
+    return this.runner.run(
+      {
+        ...plan,
+        exclusive: [slot],
+        prefetch: [...(plan.prefetch ?? []), slot],
+        alongside: async () => [
+          { stream: slot, events: [{ type: 'ReportSlotClaimed' as const, data: { campaignId: c.campaignId, unitId: c.unitId, kind: c.kind, reportId: c.reportId, claimedOn: c.submittedOn } }] },
+        ],
+      },
+      context,
+    );
   }
 }
