@@ -46,7 +46,9 @@ function httpApi(base: string, token: string, counts: { requests: number; replay
           continue;
         }
         if (problem.code === 'idempotency.key_reused') {
-          throw new DemoRequestError(`POST ${path}: this service holds the demo loaded with another size; run it with the same --members-per-unit as before (${problem.detail ?? ''})`);
+          throw new DemoRequestError(
+            `POST ${path}: this database holds the demo loaded with other data (another --members-per-unit, or another version of the demo); load it into a fresh database (DATA_DIR) or with the same options (${problem.detail ?? ''})`,
+          );
         }
         throw new DemoRequestError(`POST ${path} answered ${res.status} ${problem.code ?? ''}: ${problem.detail ?? text}`);
       }

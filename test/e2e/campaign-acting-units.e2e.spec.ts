@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { reportStream } from '../../src/events/campaign/report-events.js';
+import { reportSlotStream, reportStream } from '../../src/events/campaign/report-events.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { BINH_THUAN_2024, issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { api, enrol, establish, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
@@ -51,6 +52,30 @@ describe('campaign facts after a unit ends', () => {
     await api(app).post(`/org-units/${successor}/terminate`).send({ effectiveOn: '2024-09-01', reason: 'giải thể cấp huyện' }).expect(200);
     const afterEnd = await api(app).post(`/reports/${second}/return`).send({ reason: 'x', on: '2024-09-02' });
     expect([afterEnd.status, afterEnd.body.code]).toEqual([422, 'campaign.unit_not_active']);
+  });
+
+  it('has a report sent to the issuing unit acknowledged by the unit it merged into, outside the campaign’s subtree as that is', async () => {
+    const { province, district } = await smallProvince(app);
+    const next = (await establish(app, { name: 'LĐLĐ tỉnh hợp nhất', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const campaignId = (await api(app).post('/campaigns').send({ ...BINH_THUAN_2024(province), acceptsFacts: { from: '2024-01-01', until: '2025-12-31' } }).expect(201)).body.id;
+    const reportId = (await api(app).post(`/campaigns/${campaignId}/reports`).send({ ...report(district), kind: 'annual', submittedOn: '2025-06-01' }).expect(201)).body.id;
+    await api(app).post(`/org-units/${province}/merge`).send({ intoUnitId: next, effectiveOn: '2025-07-01' }).expect(200);
+    const successor = tokenFor(app, { sub: 'tinh-hop-nhat', role: 'officer', unit: next });
+    expect((await api(app, successor).post(`/reports/${reportId}/acknowledge`).send({ on: '2025-08-01' })).status).toBe(200);
+    const [, acknowledged] = await app.service.app.get(EventStore).readStream(reportStream(reportId));
+    expect(acknowledged!.data).toMatchObject({ receivedBy: next });
+  });
+
+  it('takes a report whose place a claim holds for another unit’s report (left by a failed append): that claim holds nothing', async () => {
+    const { province, schoolA, schoolB } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const others = (await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolB)).expect(201)).body.id;
+    const slot = reportSlotStream(campaignId, schoolA, 'study_results');
+    const data = { campaignId, unitId: schoolA, kind: 'study_results', reportId: others, claimedOn: '2024-05-02' };
+    const metadata = { actor: { id: 'test', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null };
+    await app.service.app.get(EventStore).appendToStream(slot, [{ id: randomUUID(), type: 'ReportSlotClaimed', schemaVersion: 1, data, occurredOn: '2024-05-02', metadata }], 'no_stream');
+    expect((await api(app).post(`/campaigns/${campaignId}/reports`).send(report(schoolA))).status).toBe(201);
+    expect(await app.service.app.get(EventStore).readStream(slot)).toHaveLength(2);
   });
 
   it('lets the unit a campaign’s issuer merged into amend it and decide its commendations, not the merged one', async () => {

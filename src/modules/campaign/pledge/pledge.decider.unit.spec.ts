@@ -73,6 +73,13 @@ describe('pledge decider', () => {
     given([submitted(), reviewed]).when({ type: 'WithdrawPledge', pledgeId: PLEDGE, withdrawnOn: '2024-12-01', reason: 'x' }, context()).thenThrows(RuleViolation, 'pledge.reviewed');
   });
 
+  it('refuses a revision, review or withdrawal once the member is no longer a member of an active unit', () => {
+    given([submitted()]).when({ type: 'RevisePledge', pledgeId: PLEDGE, items: ['Bốn'], revisedOn: '2024-07-01', reason: 'x' }, context({ memberUnit: null })).thenThrows(RuleViolation, 'pledge.not_a_member', 'revisedOn');
+    given([submitted()]).when({ type: 'ReviewPledge', pledgeId: PLEDGE, outcome: 'fulfilled', reviewedOn: '2024-11-30', note: null }, context({ memberUnit: null })).thenThrows(RuleViolation, 'pledge.not_a_member', 'reviewedOn');
+    given([submitted()]).when({ type: 'WithdrawPledge', pledgeId: PLEDGE, withdrawnOn: '2024-07-01', reason: 'x' }, context({ memberUnit: null })).thenThrows(RuleViolation, 'pledge.not_a_member', 'withdrawnOn');
+    given([submitted()]).when({ type: 'ReviewPledge', pledgeId: PLEDGE, outcome: 'fulfilled', reviewedOn: '2024-11-30', note: null }, context({ memberUnit: { ...school, inCampaign: false } })).thenThrows(RuleViolation, 'campaign.unit_outside_campaign', 'id');
+  });
+
   it('withdraws a pledge with a reason; a withdrawn pledge takes nothing more', () => {
     given([submitted()]).when({ type: 'WithdrawPledge', pledgeId: PLEDGE, withdrawnOn: '2024-05-01', reason: 'nộp nhầm' }, context()).then([withdrawn]);
     given([submitted(), withdrawn]).when({ type: 'RevisePledge', pledgeId: PLEDGE, items: ['Bốn'], revisedOn: '2024-05-02', reason: 'x' }, context()).thenThrows(RuleViolation, 'pledge.withdrawn');

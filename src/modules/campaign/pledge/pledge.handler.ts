@@ -45,11 +45,12 @@ async function memberUnit(reading: StreamReading, memberId: string, date: string
 }
 
 /** The pledge that holds the member's place and stands (a claim whose pledge was never stored, or was withdrawn, holds nothing). */
-async function standingPledge(reading: StreamReading, slot: string): Promise<string | null> {
+async function standingPledge(reading: StreamReading, slot: string, campaignId: string, memberId: string): Promise<string | null> {
   const holder = slotHolder((await reading.read(slot)).filter(isSlotEvent));
   if (holder === null) return null;
   const pledge = (await reading.read(pledgeStream(holder))).filter(isPledgeEvent).reduce(evolvePledge, initialPledgeState());
-  return pledge.exists && !pledge.withdrawn ? holder : null;
+  // Another member's pledge under that id (a claim left by a failed append) holds nothing either.
+  return pledge.exists && !pledge.withdrawn && pledge.memberId === memberId && pledge.campaignId === campaignId ? holder : null;
 }
 
 function plan(c: PledgeCommand, submitted: PledgeSubmitted['data'] | null, today: string): CommandPlan<PledgeState, PledgeEvent> {
@@ -78,7 +79,7 @@ function plan(c: PledgeCommand, submitted: PledgeSubmitted['data'] | null, today
         today,
         campaign: campaignId ? await campaignIn(reading, campaignId) : { exists: false },
         memberUnit: memberId && campaignId ? await memberUnit(reading, memberId, date, campaignId) : null,
-        standingPledgeId: slot ? await standingPledge(reading, slot) : null,
+        standingPledgeId: slot && c.type === 'SubmitPledge' ? await standingPledge(reading, slot, c.campaignId, c.memberId) : null,
       }),
     ...(c.type === 'SubmitPledge'
       ? {

@@ -16,11 +16,17 @@ export class ReportCommandMessage extends CommandMessage<ReportCommand> {}
 
 const isSlotEvent = isOfType(REPORT_SLOT_EVENTS.map((d) => d.type));
 
-/** The report that holds the unit's place for its kind (a claim whose report was never stored holds nothing). */
+/**
+ * The report that holds the unit's place for its kind: a claim whose report was never stored, or
+ * is another unit's (a claim left by a failed append under an id taken meanwhile), holds nothing.
+ */
 async function claimedReport(reading: StreamReading, slot: string): Promise<string | null> {
   const claims = (await reading.read(slot)).filter(isSlotEvent);
-  const holder = claims.length > 0 ? claims[claims.length - 1]!.data.reportId : null;
-  return holder !== null && (await reading.read(reportStream(holder))).length > 0 ? holder : null;
+  const claim = claims[claims.length - 1]?.data;
+  if (!claim) return null;
+  const [first] = await reading.read(reportStream(claim.reportId));
+  const held = first?.type === 'ReportSubmitted' && first.data.unitId === claim.unitId && first.data.kind === claim.kind && first.data.campaignId === claim.campaignId;
+  return held ? claim.reportId : null;
 }
 
 /**
@@ -57,7 +63,9 @@ export class ReportCommandHandler implements ICommandHandler<ReportCommandMessag
       async (state, setting, reading) => {
         // The unit reports to its parent as the hierarchy stands that day (a merged parent's successor).
         const parentId = c.type === 'SubmitReport' ? ((await new Hierarchy(reading).chainOn(c.unitId, date))[1] ?? null) : null;
-        const receiver = receiving && submitted ? await actingUnit(reading, submitted.submittedTo, date, setting.campaign) : null;
+        // The receiver (or its successor) acts on what it was sent, inside the campaign's subtree or
+        // not (the issuing unit's own report goes to the level above it): it must only be active.
+        const receiver = receiving && submitted ? { ...(await actingUnit(reading, submitted.submittedTo, date, setting.campaign)), inCampaign: true } : null;
         const existingReportId = slot ? await claimedReport(reading, slot) : null;
         return decideReport(c, state, { ...setting, parentId, receiver, existingReportId });
       },
