@@ -19,6 +19,11 @@ export const MUTATION_PARTS = {
     tests: ['<rootDir>/src/modules/org/**/*.unit.spec.ts'],
     ignoreStatic: false,
   },
+  campaign: {
+    mutate: ['src/modules/campaign/*/*.decider.ts', 'src/modules/campaign/campaign-facts.ts'],
+    tests: ['<rootDir>/src/modules/campaign/**/*.unit.spec.ts'],
+    ignoreStatic: false,
+  },
   access: {
     mutate: [
       'src/infrastructure/auth/access-policy.ts',

@@ -26,6 +26,15 @@ describe('action plan decider', () => {
     given([]).when(adopt({ adoptedOn: '2025-01-02' }), factSetting({ today: '2025-02-01' })).thenThrows(RuleViolation, 'campaign.fact_outside_window', 'adoptedOn');
   });
 
+  it('completes any task of the plan, its unit active that day', () => {
+    const second = { ...task, taskId: OTHER, focal: false };
+    const both: ActionPlanEvent = { type: 'ActionPlanAdopted', data: { campaignId: CAMPAIGN, unitId: SCHOOL, adoptedOn: '2024-04-05', tasks: [task, second] } };
+    given([both]).when(complete(OTHER), factSetting()).then([{ ...completed, data: { ...completed.data, taskId: OTHER } } as ActionPlanEvent]);
+    given([both]).when(complete(OTHER), factSetting({ unit: { ...factSetting().unit, active: false } })).thenThrows(RuleViolation, 'campaign.unit_not_active', 'unitId');
+    given([]).when(adopt(), factSetting({ unit: { ...factSetting().unit, inCampaign: false } })).thenThrows(RuleViolation, 'campaign.unit_outside_campaign', 'unitId');
+    given([adopted]).when(complete(TASK, '2024-12-02'), factSetting()).thenThrows(RuleViolation, 'date.in_future', 'completedOn');
+  });
+
   it('completes a task of the plan once, not before the plan', () => {
     given([adopted]).when(complete(), factSetting()).then([completed]);
     given([adopted, completed]).when(complete(TASK, '2024-10-02'), factSetting()).thenThrows(RuleViolation, 'action_plan.task_completed', 'taskId');

@@ -80,6 +80,14 @@ describe('campaign plan decider', () => {
     given([]).when(issue({ acceptsFacts: { from: '2024-05-01', until: '2024-04-30' } }), province).thenThrows(RuleViolation, 'campaign.empty_window', 'acceptsFacts.from');
   });
 
+  it('refuses a plan issued after its year; accepts the edges of the year and of the window', () => {
+    given([]).when(issue({ year: 2023 }), province).thenThrows(RuleViolation, 'campaign.issued_outside_year', 'document.issuedOn');
+    for (const endsOn of ['2024-03-01', '2025-12-31']) {
+      given([]).when(issue({ endsOn, acceptsFacts: { from: '2024-03-01', until: '2024-03-01' } }), province).then([issued({ endsOn, acceptsFacts: { from: '2024-03-01', until: '2024-03-01' } })]);
+    }
+    given([]).when(issue({ endsOn: '2024-01-01' }), province).then([issued({ endsOn: '2024-01-01', acceptsFacts: { from: '2024-01-01', until: '2024-01-01' } })]);
+  });
+
   it('accepts a plan issued on today and in the year before its own', () => {
     given([]).when(issue({ document: { ...issue().document, issuedOn: TODAY } }), province).then([issued({ document: { ...issue().document, issuedOn: TODAY } })]);
     given([]).when(issue({ document: { ...issue().document, issuedOn: '2023-12-20' } }), province).then([issued({ document: { ...issue().document, issuedOn: '2023-12-20' } })]);
@@ -110,6 +118,25 @@ describe('campaign plan decider', () => {
     given([issued()]).when(amend({ amendedOn: '2024-02-29' }), province).thenThrows(RuleViolation, 'campaign.change_predates_history', 'amendedOn');
     given([issued()]).when(amend({ amendedOn: '2024-06-02' }), province).thenThrows(RuleViolation, 'date.in_future', 'amendedOn');
     given([issued()]).when(amend({ requirements: {}, endsOn: '2026-01-01' }), province).thenThrows(RuleViolation, 'campaign.ends_outside_year', 'endsOn');
+  });
+
+  it('amends only the end or only the accepted dates, each checked; the state keeps what an amendment leaves out', () => {
+    const only = (over: Partial<AmendCampaignPlan>) => amend({ requirements: {}, ...over });
+    given([issued()]).when(only({ endsOn: '2025-01-31' }), province).then([
+      { type: 'CampaignPlanAmended', data: { campaignId: CAMPAIGN, amendedOn: '2024-04-05', requirements: {}, endsOn: '2025-01-31', acceptsFacts: null, reason: 'gia hạn', document: null } },
+    ]);
+    given([issued()]).when(only({ acceptsFacts: { from: '2024-05-01', until: '2024-04-30' } }), province).thenThrows(RuleViolation, 'campaign.empty_window', 'acceptsFacts.from');
+    given([issued()])
+      .when(only({ endsOn: '2025-01-31', document: { number: '1/CV', title: 'Công văn', issuedOn: '2024-06-02', signedBy: null } }), province)
+      .thenThrows(RuleViolation, 'date.in_future', 'document.issuedOn');
+    const amended = [
+      issued(),
+      { type: 'CampaignPlanAmended', data: { campaignId: CAMPAIGN, amendedOn: '2024-04-05', requirements: {}, endsOn: '2025-01-31', acceptsFacts: null, reason: 'x', document: null } } as CampaignPlanEvent,
+      { type: 'CampaignPlanAmended', data: { campaignId: CAMPAIGN, amendedOn: '2024-04-06', requirements: {}, endsOn: null, acceptsFacts: { from: '2024-02-01', until: '2025-01-31' }, reason: 'y', document: null } } as CampaignPlanEvent,
+    ].reduce(evolveCampaign, initialCampaignState());
+    expect(amended.exists && amended.current).toEqual({ endsOn: '2025-01-31', acceptsFacts: { from: '2024-02-01', until: '2025-01-31' }, requirements: issue().requirements });
+    expect(amended.exists && amended.amendments.map((a) => a.reason)).toEqual(['x', 'y']);
+    expect(amended.exists && amended.lastChangeOn).toBe('2024-04-06');
   });
 
   it('refuses an amendment once the issuing unit (or the unit it merged into) is no longer active', () => {

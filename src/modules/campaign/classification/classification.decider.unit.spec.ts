@@ -13,6 +13,8 @@ describe('classification decider', () => {
   it('grades a unit; a reason is only for replacing a grade', () => {
     given([]).when(classify(), factSetting()).then([good]);
     given([]).when(classify({ reason: 'phúc tra' }), factSetting()).thenThrows(RuleViolation, 'classification.nothing_to_replace', 'reason');
+    given([]).when(classify({ decidedOn: '2024-12-02' }), factSetting()).thenThrows(RuleViolation, 'date.in_future', 'decidedOn');
+    given([]).when(classify(), factSetting({ unit: { ...factSetting().unit, exists: false } })).thenThrows(RuleViolation, 'org_unit.unknown_unit', 'unitId');
   });
 
   it('replaces a grade only with a reason, not dated before it, keeping what it replaces', () => {

@@ -43,6 +43,8 @@ describe('commendation decider', () => {
   it('takes a proposal of a nominee of the proposing unit’s subtree, and no other', () => {
     given([]).when(propose, context()).then([proposed]);
     given([]).when(propose, context({ nomineeWithin: false })).thenThrows(RuleViolation, 'commendation.nominee_outside', 'nominee.id');
+    given([]).when({ ...propose, proposedOn: '2023-12-31' }, context()).thenThrows(RuleViolation, 'campaign.fact_outside_window', 'proposedOn');
+    given([]).when(propose, context({ unit: { ...factSetting().unit, active: false } })).thenThrows(RuleViolation, 'campaign.unit_not_active', 'proposingUnitId');
     given([proposed]).when(propose, context()).thenThrows(RuleViolation, 'commendation.already_exists', 'commendationId');
   });
 
@@ -79,5 +81,7 @@ describe('commendation decider', () => {
   it('refuses a step dated before the one before it, or after today', () => {
     given([proposed]).when(review('endorsed', '2024-09-30'), context()).thenThrows(RuleViolation, 'commendation.change_predates_history', 'reviewedOn');
     given([proposed]).when(review('endorsed', '2024-12-02'), context()).thenThrows(RuleViolation, 'date.in_future', 'reviewedOn');
+    given([proposed, reviewed('returned')]).when({ ...resubmit, resubmittedOn: '2024-10-01' }, context()).thenThrows(RuleViolation, 'commendation.change_predates_history', 'resubmittedOn');
+    given([proposed, reviewed('endorsed')]).when(decide('granted', '1/QĐ', '2024-10-01'), context()).thenThrows(RuleViolation, 'commendation.change_predates_history', 'decidedOn');
   });
 });

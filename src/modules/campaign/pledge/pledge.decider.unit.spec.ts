@@ -67,6 +67,14 @@ describe('pledge decider', () => {
     given([submitted()]).when({ type: 'RevisePledge', pledgeId: PLEDGE, items: ['Bốn'], revisedOn: '2024-04-07', reason: 'x' }, context()).thenThrows(RuleViolation, 'pledge.change_predates_history', 'revisedOn');
   });
 
+  it('revises to items of the same number that differ, or in another order', () => {
+    for (const items of [['Một', 'Hai', 'Bốn'], ['Hai', 'Một', 'Ba']]) {
+      given([submitted()])
+        .when({ type: 'RevisePledge', pledgeId: PLEDGE, items, revisedOn: '2024-04-09', reason: 'x' }, context())
+        .then([{ type: 'PledgeRevised', data: { ...ids, items, previousItems: ['Một', 'Hai', 'Ba'], revisedOn: '2024-04-09', reason: 'x' } }]);
+    }
+  });
+
   it('reviews a pledge once: a reviewed pledge is final', () => {
     given([submitted()]).when({ type: 'ReviewPledge', pledgeId: PLEDGE, outcome: 'fulfilled', reviewedOn: '2024-11-30', note: null }, context()).then([reviewed]);
     given([submitted(), reviewed]).when({ type: 'ReviewPledge', pledgeId: PLEDGE, outcome: 'not_fulfilled', reviewedOn: '2024-12-01', note: null }, context()).thenThrows(RuleViolation, 'pledge.reviewed');
