@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from '@jest/globals';
 import { BINH_THUAN_2024 as SEED_2024 } from '../../src/cli/demo-scenario.js';
 import type { TestApp } from './test-app.js';
 import { api, establish } from './test-app.js';
@@ -21,6 +22,6 @@ export async function smallProvince(app: TestApp): Promise<{ province: string; d
 /** Issues the 2024 Bình Thuận plan for `province`; answers the campaign's id. */
 export async function issueCampaign(app: TestApp, province: string, token: string = app.adminToken): Promise<string> {
   const res = await api(app, token).post('/campaigns').send(BINH_THUAN_2024(province));
-  if (res.status !== 201) throw new Error(`issuing the campaign answered ${res.status}: ${JSON.stringify(res.body)}`);
+  expect({ status: res.status, body: res.body }).toMatchObject({ status: 201, body: { id: expect.any(String) } });
   return res.body.id as string;
 }

@@ -11,15 +11,16 @@ export const AWARD_FORMS = ['public_praise', 'certificate_of_merit', 'diploma_of
 export const REVIEW_OUTCOMES = ['endorsed', 'returned'] as const;
 export const DECISION_OUTCOMES = ['granted', 'rejected', 'escalated'] as const;
 
+/** What every later event of a proposal names: the proposal, its campaign and the proposing unit. */
+const ofProposal = { commendationId: id(), campaignId: id(), proposingUnitId: id() };
+
 const dossier = () => z.array(z.strictObject({ title: text(500), ref: text(300).nullable() })).min(1).max(50);
 
 export const CommendationProposed = defineEvent({
   type: 'CommendationProposed',
   schemaVersion: 1,
   schema: z.strictObject({
-    commendationId: id(),
-    campaignId: id(),
-    proposingUnitId: id(),
+    ...ofProposal,
     nominee: z.strictObject({ type: z.enum(['member', 'unit']), id: id(), name: text(300) }),
     category: z.enum(COMMENDATION_CATEGORIES),
     awardForm: z.enum(AWARD_FORMS),
@@ -36,9 +37,7 @@ export const CommendationReviewed = defineEvent({
   type: 'CommendationReviewed',
   schemaVersion: 1,
   schema: z.strictObject({
-    commendationId: id(),
-    campaignId: id(),
-    proposingUnitId: id(),
+    ...ofProposal,
     outcome: z.enum(REVIEW_OUTCOMES),
     note: text(2000).nullable(),
     reviewedOn: businessDate(),
@@ -53,9 +52,7 @@ export const CommendationResubmitted = defineEvent({
   type: 'CommendationResubmitted',
   schemaVersion: 1,
   schema: z.strictObject({
-    commendationId: id(),
-    campaignId: id(),
-    proposingUnitId: id(),
+    ...ofProposal,
     achievements: text(20_000),
     dossier: dossier(),
     resubmittedOn: businessDate(),
@@ -70,9 +67,7 @@ export const CommendationDecided = defineEvent({
   type: 'CommendationDecided',
   schemaVersion: 1,
   schema: z.strictObject({
-    commendationId: id(),
-    campaignId: id(),
-    proposingUnitId: id(),
+    ...ofProposal,
     outcome: z.enum(DECISION_OUTCOMES),
     decisionNumber: text(64).nullable(),
     decidedOn: businessDate(),

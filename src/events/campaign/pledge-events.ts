@@ -14,6 +14,8 @@ export const PLEDGE_OUTCOMES = ['fulfilled', 'partly_fulfilled', 'not_fulfilled'
 export const MAX_PLEDGE_ITEMS = 50;
 
 const items = () => z.array(text(1000)).min(1).max(MAX_PLEDGE_ITEMS);
+/** What every event of a pledge names: the pledge, its campaign, its member and her unit when filed. */
+const ofPledge = { pledgeId: id(), campaignId: id(), memberId: id(), unitId: id() };
 
 /**
  * A member's pledge (or registration) for the campaign, filed with the unit she belongs to on
@@ -23,10 +25,7 @@ export const PledgeSubmitted = defineEvent({
   type: 'PledgeSubmitted',
   schemaVersion: 2,
   schema: z.strictObject({
-    pledgeId: id(),
-    campaignId: id(),
-    memberId: id(),
-    unitId: id(),
+    ...ofPledge,
     items: items(),
     submittedOn: businessDate(),
     submittedTo: text(300).nullable(),
@@ -40,10 +39,7 @@ export const PledgeRevised = defineEvent({
   type: 'PledgeRevised',
   schemaVersion: 1,
   schema: z.strictObject({
-    pledgeId: id(),
-    campaignId: id(),
-    memberId: id(),
-    unitId: id(),
+    ...ofPledge,
     items: items(),
     previousItems: items(),
     revisedOn: businessDate(),
@@ -58,10 +54,7 @@ export const PledgeReviewed = defineEvent({
   type: 'PledgeReviewed',
   schemaVersion: 1,
   schema: z.strictObject({
-    pledgeId: id(),
-    campaignId: id(),
-    memberId: id(),
-    unitId: id(),
+    ...ofPledge,
     outcome: z.enum(PLEDGE_OUTCOMES),
     reviewedOn: businessDate(),
     note: text(2000).nullable(),
@@ -74,7 +67,7 @@ export type PledgeReviewed = EventOf<typeof PledgeReviewed>;
 export const PledgeWithdrawn = defineEvent({
   type: 'PledgeWithdrawn',
   schemaVersion: 1,
-  schema: z.strictObject({ pledgeId: id(), campaignId: id(), memberId: id(), unitId: id(), withdrawnOn: businessDate(), reason: text(2000) }),
+  schema: z.strictObject({ ...ofPledge, withdrawnOn: businessDate(), reason: text(2000) }),
   occurredOn: (d) => d.withdrawnOn,
   upcasters: [],
 });

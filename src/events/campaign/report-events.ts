@@ -24,15 +24,15 @@ export type ReportFigure = (typeof REPORT_FIGURES)[number];
 const count = () => z.number().int().min(0).max(100_000_000);
 export const reportFiguresSchema = z.strictObject(Object.fromEntries(REPORT_FIGURES.map((f) => [f, count().optional()])) as Record<ReportFigure, z.ZodOptional<z.ZodNumber>>);
 
+/** What every event of a report names: the report, its campaign, the reporting unit and the kind. */
+const ofReport = { reportId: id(), campaignId: id(), unitId: id(), kind: z.enum(REPORT_KINDS) };
+
 /** A unit reports to its parent as the hierarchy stood on `submittedOn` (`submittedTo`). */
 export const ReportSubmitted = defineEvent({
   type: 'ReportSubmitted',
   schemaVersion: 1,
   schema: z.strictObject({
-    reportId: id(),
-    campaignId: id(),
-    unitId: id(),
-    kind: z.enum(REPORT_KINDS),
+    ...ofReport,
     submittedTo: id(),
     submittedOn: businessDate(),
     figures: reportFiguresSchema,
@@ -51,10 +51,7 @@ export const ReportAmended = defineEvent({
   type: 'ReportAmended',
   schemaVersion: 1,
   schema: z.strictObject({
-    reportId: id(),
-    campaignId: id(),
-    unitId: id(),
-    kind: z.enum(REPORT_KINDS),
+    ...ofReport,
     submittedTo: id(),
     amendedOn: businessDate(),
     figures: reportFiguresSchema,
@@ -70,7 +67,7 @@ export type ReportAmended = EventOf<typeof ReportAmended>;
 export const ReportAcknowledged = defineEvent({
   type: 'ReportAcknowledged',
   schemaVersion: 1,
-  schema: z.strictObject({ reportId: id(), campaignId: id(), unitId: id(), kind: z.enum(REPORT_KINDS), receivedBy: id(), acknowledgedOn: businessDate() }),
+  schema: z.strictObject({ ...ofReport, receivedBy: id(), acknowledgedOn: businessDate() }),
   occurredOn: (d) => d.acknowledgedOn,
   upcasters: [],
 });
@@ -80,10 +77,7 @@ export const ReportReturned = defineEvent({
   type: 'ReportReturned',
   schemaVersion: 1,
   schema: z.strictObject({
-    reportId: id(),
-    campaignId: id(),
-    unitId: id(),
-    kind: z.enum(REPORT_KINDS),
+    ...ofReport,
     receivedBy: id(),
     returnedOn: businessDate(),
     reason: text(2000),

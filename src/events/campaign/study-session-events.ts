@@ -14,13 +14,14 @@ const memberIds = (max: number) =>
     .max(max)
     .refine((ids) => new Set(ids).size === ids.length, 'must not name a member twice');
 
+/** What every event of a session names: the session, its campaign and the unit that held it. */
+const ofSession = { sessionId: id(), campaignId: id(), unitId: id() };
+
 export const StudySessionHeld = defineEvent({
   type: 'StudySessionHeld',
   schemaVersion: 1,
   schema: z.strictObject({
-    sessionId: id(),
-    campaignId: id(),
-    unitId: id(),
+    ...ofSession,
     heldOn: businessDate(),
     format: z.enum(SESSION_FORMATS),
     title: text(500),
@@ -38,9 +39,7 @@ export const StudySessionAttendanceCorrected = defineEvent({
   type: 'StudySessionAttendanceCorrected',
   schemaVersion: 1,
   schema: z.strictObject({
-    sessionId: id(),
-    campaignId: id(),
-    unitId: id(),
+    ...ofSession,
     heldOn: businessDate(),
     add: memberIds(MAX_ATTENDEES),
     remove: memberIds(MAX_ATTENDEES),
@@ -55,7 +54,7 @@ export type StudySessionAttendanceCorrected = EventOf<typeof StudySessionAttenda
 export const StudySessionVoided = defineEvent({
   type: 'StudySessionVoided',
   schemaVersion: 1,
-  schema: z.strictObject({ sessionId: id(), campaignId: id(), unitId: id(), heldOn: businessDate(), reason: text(2000) }),
+  schema: z.strictObject({ ...ofSession, heldOn: businessDate(), reason: text(2000) }),
   occurredOn: (d) => d.heldOn,
   upcasters: [],
 });

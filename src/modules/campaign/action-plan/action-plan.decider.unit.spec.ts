@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, factSetting, SCHOOL } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { ActionPlanEvent } from '../../../events/campaign/unit-record-events.js';
@@ -15,6 +15,9 @@ const complete = (taskId = TASK, completedOn = '2024-10-01') => ({ type: 'Comple
 const completed: ActionPlanEvent = { type: 'ActionTaskCompleted', data: { campaignId: CAMPAIGN, unitId: SCHOOL, taskId: TASK, completedOn: '2024-10-01', evidence: 'biên bản' } };
 
 describe('action plan decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('adopts the plan once', () => {
     given([]).when(adopt(), factSetting()).then([adopted]);
     given([adopted]).when(adopt(), factSetting()).thenThrows(RuleViolation, 'action_plan.already_adopted', 'unitId');

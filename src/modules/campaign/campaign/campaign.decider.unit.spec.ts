@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { CampaignPlanEvent, CampaignPlanIssued } from '../../../events/campaign/campaign-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
@@ -61,6 +61,9 @@ const amend = (over: Partial<AmendCampaignPlan> = {}): AmendCampaignPlan => ({
 });
 
 describe('campaign plan decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('issues a plan, writing out the year it covers and the dates its facts may carry', () => {
     given([]).when(issue(), province).then([issued()]);
     given([])

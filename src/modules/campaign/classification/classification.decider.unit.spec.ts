@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, factSetting, SCHOOL } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { ClassificationEvent } from '../../../events/campaign/unit-record-events.js';
@@ -10,6 +10,9 @@ const classify = (over: Partial<ClassifyUnit> = {}): ClassifyUnit => ({ type: 'C
 const good: ClassificationEvent = { type: 'UnitClassified', data: { campaignId: CAMPAIGN, unitId: SCHOOL, grade: 'good', decidedOn: '2024-11-20', basis: 'kết quả năm', replaces: null } };
 
 describe('classification decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('grades a unit; a reason is only for replacing a grade', () => {
     given([]).when(classify(), factSetting()).then([good]);
     given([]).when(classify({ reason: 'phúc tra' }), factSetting()).thenThrows(RuleViolation, 'classification.nothing_to_replace', 'reason');

@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, factSetting, LAN, SCHOOL } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { CommendationEvent } from '../../../events/campaign/commendation-events.js';
@@ -40,6 +40,9 @@ const resubmitted: CommendationEvent = {
 };
 
 describe('commendation decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('takes a proposal of a nominee of the proposing unit’s subtree, and no other', () => {
     given([]).when(propose, context()).then([proposed]);
     given([]).when(propose, context({ nomineeWithin: false })).thenThrows(RuleViolation, 'commendation.nominee_outside', 'nominee.id');

@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, DISTRICT, factSetting } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { ImplementationPlanEvent } from '../../../events/campaign/unit-record-events.js';
@@ -11,6 +11,9 @@ const issue: IssueImplementationPlan = { type: 'IssueImplementationPlan', campai
 const district = factSetting({ unit: { unitId: DISTRICT, exists: true, level: 'district', active: true, inCampaign: true } });
 
 describe('implementation plan decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('issues the unit’s plan once', () => {
     given([]).when(issue, district).then([{ type: 'ImplementationPlanIssued', data: { campaignId: CAMPAIGN, unitId: DISTRICT, document } }]);
     given([{ type: 'ImplementationPlanIssued', data: { campaignId: CAMPAIGN, unitId: DISTRICT, document } }]).when(issue, district).thenThrows(RuleViolation, 'implementation_plan.already_issued', 'unitId');

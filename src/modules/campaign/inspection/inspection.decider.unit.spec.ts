@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, factSetting, SCHOOL } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { InspectionEvent } from '../../../events/campaign/unit-record-events.js';
@@ -12,6 +12,9 @@ const record: RecordInspection = { type: 'RecordInspection', inspectionId: ID, c
 const recorded: InspectionEvent = { type: 'InspectionRecorded', data: { inspectionId: ID, campaignId: CAMPAIGN, unitId: SCHOOL, conductedOn: '2024-09-15', findings } };
 
 describe('inspection decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('records an inspection once, dated in the campaign and not after today', () => {
     given([]).when(record, factSetting()).then([recorded]);
     given([recorded]).when(record, factSetting()).thenThrows(RuleViolation, 'inspection.already_exists', 'inspectionId');

@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, LAN, plan2024, SCHOOL, school } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { PledgeEvent } from '../../../events/campaign/pledge-events.js';
@@ -37,6 +37,9 @@ const reviewed: PledgeEvent = { type: 'PledgeReviewed', data: { ...ids, outcome:
 const withdrawn: PledgeEvent = { type: 'PledgeWithdrawn', data: { ...ids, withdrawnOn: '2024-05-01', reason: 'nộp nhầm' } };
 
 describe('pledge decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('files a pledge with the unit the member belonged to that day', () => {
     given([]).when(submit(), context()).then([submitted()]);
   });

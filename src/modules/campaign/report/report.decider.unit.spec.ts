@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, DISTRICT, factSetting, SCHOOL } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { ReportEvent } from '../../../events/campaign/report-events.js';
@@ -27,6 +27,9 @@ const returned: ReportEvent = { type: 'ReportReturned', data: { ...ids, received
 const acknowledged: ReportEvent = { type: 'ReportAcknowledged', data: { ...ids, receivedBy: DISTRICT, acknowledgedOn: '2024-05-03' } };
 
 describe('report decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('sends a report to the parent the unit had on the submission date', () => {
     given([]).when(submit(), context()).then([submitted]);
   });

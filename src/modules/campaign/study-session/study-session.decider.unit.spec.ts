@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CAMPAIGN, LAN, plan2024, SCHOOL, school } from '../../../../test/support/campaign-setting.js';
 import { deciderSpec } from '../../../../test/support/given-when-then.js';
 import type { StudySessionEvent } from '../../../events/campaign/study-session-events.js';
@@ -40,6 +40,9 @@ const held = (attendees = [LAN, HOA]): StudySessionEvent => ({
 const base = { sessionId: SESSION, campaignId: CAMPAIGN, unitId: SCHOOL, heldOn: '2024-03-20' };
 
 describe('study session decider', () => {
+  // Every case asserts through given/when/then: a case that checks nothing fails.
+  beforeEach(() => expect.hasAssertions());
+
   it('records a session of the unit with its members of that day', () => {
     given([]).when(hold(), context()).then([held()]);
   });
