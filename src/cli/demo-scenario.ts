@@ -1,4 +1,5 @@
 import { deterministicUuid } from '../infrastructure/commands/deterministic-id.js';
+import { addDays } from '../shared/values.js';
 
 /** What the scenario sends: a command through the public API, under an Idempotency-Key. */
 export interface DemoApi {
@@ -370,12 +371,6 @@ export async function runDemo(api: DemoApi, progress: DemoProgress, options: Dem
 
 /** An Idempotency-Key is visible ASCII: the codes' Vietnamese letters lose their marks. */
 const ascii = (key: string): string => key.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replaceAll('đ', 'd').replaceAll('Đ', 'D');
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /** The Bắc Kạn 2020 guidance: its copy leaves the number and the day blank. */
 export const BAC_KAN_2020 = (campaignId: string, issuingUnitId: string) => ({

@@ -11,12 +11,15 @@ export function isBusinessDate(value: unknown): value is string {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
-/** The calendar day before a business date. */
-export function dayBefore(date: string): string {
+/** The business date `days` calendar days after `date` (before it, when negative). */
+export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
+  d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
+
+/** The calendar day before a business date. */
+export const dayBefore = (date: string): string => addDays(date, -1);
 
 /** A UUID in either case (as clients may send it). */
 export function isUuid(value: unknown): value is string {

@@ -37,12 +37,6 @@ export async function actingUnit(reading: StreamReading, unitId: string, date: s
   return unitForFact(reading, reached.unitId, date, campaign);
 }
 
-/** The units a fact's rule reads, through their mergers: held still until it appends. */
-export async function unitChains(reading: StreamReading, unitIds: readonly string[]): Promise<string[]> {
-  const hierarchy = new Hierarchy(reading);
-  return (await Promise.all(unitIds.map((id) => hierarchy.fate(id)))).flatMap((f) => f.chain);
-}
-
 /**
  * The first event of a stream, read before a command on something that already exists is
  * planned: what it is about (its campaign, its unit) never changes, and the scope check
@@ -71,7 +65,7 @@ export function unitFactPlan<S, E extends DomainEvent>(
     ...aggregate,
     scope: fact.scope ?? (unitId ? [{ unitId, on: date, field: fact.field }] : []),
     prefetch: [...(campaignId ? [campaignStream(campaignId)] : []), ...(unitId ? [orgUnitStream(unitId)] : [])],
-    shared: (reading) => (unitId ? unitChains(reading, [unitId]) : []),
+    shared: (reading) => (unitId ? new Hierarchy(reading).chains([unitId]) : []),
     decide: async (state, reading) => {
       const campaign = campaignId ? await campaignIn(reading, campaignId) : ({ exists: false } as const);
       const unit = unitId ? await unitForFact(reading, unitId, date, campaign) : { unitId: '', exists: false, level: null, active: false, inCampaign: false };

@@ -8,7 +8,7 @@ import { type CommandPlan, CommandRunner } from '../../../infrastructure/command
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { actingUnit, firstEvent, unitChains } from '../campaign-reading.js';
+import { actingUnit, firstEvent } from '../campaign-reading.js';
 import { type CampaignCommand, type CampaignState, decideCampaign, evolveCampaign, initialCampaignState } from './campaign.decider.js';
 
 export class CampaignCommandMessage extends CommandMessage<CampaignCommand> {}
@@ -42,7 +42,7 @@ function plan(c: CampaignCommand, existingIssuer: string | null, today: string):
     evolve: evolveCampaign,
     scope,
     prefetch: issuer ? [orgUnitStream(issuer)] : [],
-    shared: (reading) => (issuer ? unitChains(reading, [issuer]) : []),
+    shared: (reading) => (issuer ? new Hierarchy(reading).chains([issuer]) : []),
     decide: async (state, reading) => {
       const unit = !issuer ? null : c.type === 'IssueCampaignPlan' ? await new Hierarchy(reading).unitOnDate(issuer, date, null) : await actingUnit(reading, issuer, date, state);
       return decideCampaign(c, state, {

@@ -11,7 +11,7 @@ import { isOfType } from '../../../infrastructure/event-store/domain-events.js';
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { campaignIn, firstEvent, unitChains, unitForFact } from '../campaign-reading.js';
+import { campaignIn, firstEvent, unitForFact } from '../campaign-reading.js';
 import type { UnitOnDate } from '../campaign-facts.js';
 import { decidePledge, evolvePledge, initialPledgeState, type PledgeCommand, type PledgeState, slotHolder } from './pledge.decider.js';
 
@@ -72,7 +72,7 @@ function plan(c: PledgeCommand, submitted: PledgeSubmitted['data'] | null, today
     prefetch: [...(campaignId ? [campaignStream(campaignId)] : []), ...(memberId ? [memberStream(memberId)] : []), ...(slot ? [slot] : [])],
     shared: async (reading) => {
       const unitId = memberId ? await new Hierarchy(reading).memberUnitOn(memberId, date) : null;
-      return unitId ? unitChains(reading, [unitId]) : [];
+      return unitId ? new Hierarchy(reading).chains([unitId]) : [];
     },
     decide: async (state, reading) =>
       decidePledge(c, state, {

@@ -1,8 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { campaignStream } from '../../../events/campaign/campaign-events.js';
 import { type StudySessionEvent, type StudySessionHeld, studySessionStream } from '../../../events/campaign/study-session-events.js';
 import { memberStream } from '../../../events/org/member-events.js';
-import { orgUnitStream } from '../../../events/org/org-unit-events.js';
 import type { CommandResult } from '../../../infrastructure/commands/command-context.js';
 import { CommandMessage } from '../../../infrastructure/commands/command-message.js';
 import { type CommandPlan, CommandRunner } from '../../../infrastructure/commands/command-runner.js';
@@ -10,7 +8,7 @@ import type { StreamReading } from '../../../infrastructure/commands/stream-read
 import { EventStore } from '../../../infrastructure/event-store/event-store.port.js';
 import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
-import { campaignIn, firstEvent, unitChains, unitForFact } from '../campaign-reading.js';
+import { firstEvent, unitFactPlan } from '../campaign-reading.js';
 import { decideStudySession, evolveStudySession, initialStudySessionState, type StudySessionCommand, type StudySessionState } from './study-session.decider.js';
 
 export class StudySessionCommandMessage extends CommandMessage<StudySessionCommand> {}
@@ -54,24 +52,13 @@ function plan(c: StudySessionCommand, held: StudySessionHeld['data'] | null, tod
   const scope = [];
   if (c.type === 'HoldStudySession') scope.push({ unitId: c.unitId, on: c.heldOn, field: 'unitId' });
   if (held) scope.push({ unitId: held.unitId, on: held.heldOn, field: c.type === 'HoldStudySession' ? 'sessionId' : 'id' });
-  return {
-    stream: studySessionStream(c.sessionId),
-    id: c.sessionId,
-    initialState: initialStudySessionState,
-    evolve: evolveStudySession,
-    scope,
-    prefetch: [...(campaignId ? [campaignStream(campaignId)] : []), ...(unitId ? [orgUnitStream(unitId)] : []), ...named.map(memberStream)],
-    shared: (reading) => (unitId ? unitChains(reading, [unitId]) : []),
-    decide: async (state, reading) => {
-      const campaign = campaignId ? await campaignIn(reading, campaignId) : ({ exists: false } as const);
-      const unit = unitId && heldOn ? await unitForFact(reading, unitId, heldOn, campaign) : null;
-      const notMembers = unitId && heldOn ? await notMembersOf(reading, unitId, heldOn, named) : new Set<string>();
-      return decideStudySession(c, state, {
-        today,
-        campaign,
-        unit: unit ?? { unitId: '', exists: false, level: null, active: false, inCampaign: false },
-        notMembers,
-      });
-    },
-  };
+  const base = unitFactPlan(
+    { stream: studySessionStream(c.sessionId), id: c.sessionId, initialState: initialStudySessionState, evolve: evolveStudySession },
+    { campaignId, unitId, date: heldOn ?? today, field: 'unitId', scope },
+    today,
+    async (state, setting, reading) =>
+      decideStudySession(c, state, { ...setting, notMembers: unitId && heldOn ? await notMembersOf(reading, unitId, heldOn, named) : new Set<string>() }),
+  );
+  // The members it names are read with the session's own stream.
+  return { ...base, prefetch: [...(base.prefetch ?? []), ...named.map(memberStream)] };
 }

@@ -107,6 +107,11 @@ export class Hierarchy {
     return { chain, terminatedOn: null };
   }
 
+  /** The units read through the mergers of each of `unitIds` (their fates' chains): what a command holds still. */
+  async chains(unitIds: readonly string[]): Promise<string[]> {
+    return (await Promise.all(unitIds.map((id) => this.fate(id)))).flatMap((f) => f.chain);
+  }
+
   /**
    * Where a membership recorded in `unitId` stands on `date`: the unit it has reached through
    * mergers, or the date it ended with a termination.

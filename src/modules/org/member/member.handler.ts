@@ -15,11 +15,6 @@ import { decideMember, type EnrolMember, evolveMember, initialMemberState, type 
 export class MemberCommandMessage extends CommandMessage<MemberCommand> {}
 export class ImportMembersMessage extends CommandMessage<readonly EnrolMember[]> {}
 
-/** The units a member command reads, through their mergers: held still until it appends. */
-async function chains(hierarchy: Hierarchy, unitIds: readonly string[]): Promise<string[]> {
-  return (await Promise.all(unitIds.map((id) => hierarchy.fate(id)))).flatMap((f) => f.chain);
-}
-
 /**
  * Every command on a member, run by the generic runner: what each one touches (for the
  * scope check and the locks) and what its rule reads besides the member's own stream.
@@ -45,7 +40,7 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
           { unitId: c.unitId, on: c.joinedOn, field: 'unitId', receives: true },
         ],
         prefetch: [orgUnitStream(c.unitId)],
-        shared: (reading) => chains(new Hierarchy(reading), [c.unitId]),
+        shared: (reading) => new Hierarchy(reading).chains([c.unitId]),
         decide: async (state, reading) =>
           decideMember(c, state, { targetUnit: await new Hierarchy(reading).unit(c.unitId), membership: { unitId: c.unitId, endedOn: null } }),
       };
@@ -63,7 +58,7 @@ function plan(c: MemberCommand): CommandPlan<MemberState, MemberEvent> {
         shared: async (reading) => {
           const hierarchy = new Hierarchy(reading);
           const state = await hierarchy.member(c.memberId);
-          return chains(hierarchy, [...(state.exists ? [state.unitId] : []), ...(toUnitId ? [toUnitId] : [])]);
+          return hierarchy.chains([...(state.exists ? [state.unitId] : []), ...(toUnitId ? [toUnitId] : [])]);
         },
         decide: async (state, reading) => decideMember(c, state, await new Hierarchy(reading).memberContext(state, toUnitId, c.effectiveOn)),
       };
@@ -94,7 +89,7 @@ export class ImportMembersHandler implements ICommandHandler<ImportMembersMessag
     const unitIds = [...new Set(members.map((m) => m.unitId))];
     const prefetch = [...unitIds.map(orgUnitStream), ...members.map((m) => memberStream(m.memberId))];
     const reading = new StreamReading(this.store);
-    const locks = { exclusive: [], shared: (r: StreamReading) => chains(new Hierarchy(r), unitIds) };
+    const locks = { exclusive: [], shared: (r: StreamReading) => new Hierarchy(r).chains(unitIds) };
     for (let attempt = 0; attempt < 5; attempt++) {
       const result = await this.runner.guarded(context, scope, reading, prefetch, locks, () => this.enrolAll(members, reading, context));
       if (result !== null) return result;
