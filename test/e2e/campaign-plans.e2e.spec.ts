@@ -36,6 +36,21 @@ describe('campaign plans through HTTP', () => {
     expect(read.body.position).toBe(res.body.position);
   });
 
+  it('writes out the defaults API.md gives each part of the requirements', async () => {
+    const { province } = await smallProvince(app);
+    const res = await api(app)
+      .post('/campaigns')
+      .send({ ...BINH_THUAN_2024(province), requirements: { study: {}, pledge: { minItems: 2 }, implementationPlan: {}, actionPlan: { levels: ['grassroots'], minFocalTasks: 0 } } });
+    expect(res.status).toBe(201);
+    const [event] = await app.service.app.get(EventStore).readStream(campaignStream(res.body.id));
+    expect((event!.data as { requirements: unknown }).requirements).toEqual({
+      study: { levels: ['grassroots'] },
+      pledge: { levels: ['grassroots'], minItems: 2, minRatio: 1 },
+      implementationPlan: { levels: ['district'] },
+      actionPlan: { levels: ['grassroots'], minFocalTasks: 0 },
+    });
+  });
+
   it('amends parts of the requirements, each replaced whole, keeping the plan as issued and the reason', async () => {
     const { province } = await smallProvince(app);
     const campaignId = await issueCampaign(app, province);
