@@ -7,6 +7,9 @@ import { ProjectionProgress } from '../infrastructure/projections/projection-pro
 import { ProjectionsService } from '../infrastructure/projections/projections.service.js';
 import { OrgUnitDependents } from '../shared/org-unit-dependents.port.js';
 import { OrgStructureDependents } from './org-structure/org-unit-dependents.js';
+import { ComplianceProjection } from './compliance/compliance.projection.js';
+import { ComplianceController } from './compliance/compliance.controller.js';
+import { GetComplianceHandler, ListChildrenComplianceHandler, ListOverdueHandler } from './compliance/compliance.queries.js';
 import { MembersController } from './membership/members.controller.js';
 import { GetMemberHandler } from './membership/member.queries.js';
 import { MembershipProjection } from './membership/membership.projection.js';
@@ -16,12 +19,12 @@ import { OrgUnitsController } from './org-structure/org-units.controller.js';
 import { ProjectionsController } from './projections.controller.js';
 
 /** Every projection the service runs, in one list. */
-const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection()];
+const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection()];
 
 /** The read models: projections, their queries and routes; and the child units a termination checks (`OrgUnitDependents`). */
 @Module({
   imports: [CqrsModule],
-  controllers: [OrgUnitsController, MembersController, ProjectionsController],
+  controllers: [OrgUnitsController, MembersController, ComplianceController, ProjectionsController],
   providers: [
     {
       provide: ProjectionsService,
@@ -41,6 +44,9 @@ const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProje
     GetOrgUnitHandler,
     ListChildUnitsHandler,
     GetMemberHandler,
+    GetComplianceHandler,
+    ListChildrenComplianceHandler,
+    ListOverdueHandler,
   ],
   exports: [ProjectionsService, OrgUnitDependents],
 })

@@ -105,5 +105,16 @@ export const CampaignPlanAmended = defineEvent({
 });
 export type CampaignPlanAmended = EventOf<typeof CampaignPlanAmended>;
 
+/** The parts of `requirements` an amendment names replace those parts whole; `null` removes one. */
+export function amendRequirements(requirements: Requirements, changes: CampaignPlanAmended['data']['requirements']): Requirements {
+  const result: Record<string, unknown> = { ...requirements };
+  for (const [part, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    if (value === null) delete result[part];
+    else result[part] = value;
+  }
+  return result as Requirements;
+}
+
 export const CAMPAIGN_PLAN_EVENTS = [CampaignPlanIssued, CampaignPlanAmended] as const;
 export type CampaignPlanEvent = EventOf<(typeof CAMPAIGN_PLAN_EVENTS)[number]>;

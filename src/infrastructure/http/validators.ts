@@ -22,6 +22,25 @@ export const IsBusinessDate = simple('isBusinessDate', isBusinessDate, 'must be 
 /** Text with something in it besides white space. */
 export const IsNotBlank = simple('isNotBlank', (v) => typeof v === 'string' && v.trim().length > 0, 'must not be blank');
 export const IsId = simple('isId', isUuid, 'must be a UUID');
+export const IsKnowledgeTime = simple(
+  'isKnowledgeTime',
+  (v) => knowledgeTime(v) !== null,
+  'must be a date (YYYY-MM-DD: by the end of that day, Vietnam time) or a timestamp with its time zone (2024-05-03T17:00:00Z)',
+);
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The instant a `knownAt` names: a timestamp with its zone, or a date meaning the end of that
+ * day in Asia/Ho_Chi_Minh (UTC+7, no daylight saving); null when it names none.
+ */
+export function knowledgeTime(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  if (isBusinessDate(value)) return new Date(Date.parse(`${value}T23:59:59.999+07:00`));
+  if (!TIMESTAMP.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
 
 /** Validates a UUID path parameter, naming it when malformed. */
 @Injectable()

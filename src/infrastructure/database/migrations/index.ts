@@ -8,6 +8,7 @@ import { GuardedAppend1732500000600 } from './1732500000600-guarded-append.js';
 import { LogEpoch1732500000700 } from './1732500000700-log-epoch.js';
 import { ProjectionRebuilds1732500000800 } from './1732500000800-projection-rebuilds.js';
 import { ServiceSecrets1732500000900 } from './1732500000900-service-secrets.js';
+import { Compliance1732500001000 } from './1732500001000-compliance.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   LogEpoch1732500000700,
   ProjectionRebuilds1732500000800,
   ServiceSecrets1732500000900,
+  Compliance1732500001000,
 ];

@@ -1,4 +1,4 @@
-import type { CampaignPlanAmended, CampaignPlanEvent, CampaignPlanIssued, Requirements } from '../../../events/campaign/campaign-events.js';
+import { amendRequirements, type CampaignPlanAmended, type CampaignPlanEvent, type CampaignPlanIssued, type Requirements } from '../../../events/campaign/campaign-events.js';
 import type { OrgLevel } from '../../../events/org/org-unit-events.js';
 import { NotFound, RuleViolation } from '../../../shared/domain-errors.js';
 
@@ -22,17 +22,6 @@ export interface ExistingCampaign {
 export type CampaignState = { readonly exists: false } | ExistingCampaign;
 
 export const initialCampaignState = (): CampaignState => ({ exists: false });
-
-/** The parts of `requirements` an amendment names replace those parts whole; `null` removes one. */
-export function amendRequirements(requirements: Requirements, changes: Amendment['requirements']): Requirements {
-  const result: Record<string, unknown> = { ...requirements };
-  for (const [part, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    if (value === null) delete result[part];
-    else result[part] = value;
-  }
-  return result as Requirements;
-}
 
 export function evolveCampaign(state: CampaignState, event: CampaignPlanEvent): CampaignState {
   switch (event.type) {

@@ -1,0 +1,756 @@
+import type { EntityManager } from 'typeorm';
+import { amendRequirements, type ReportKind, type Requirements } from '../../events/campaign/campaign-events.js';
+import type { EventOfType } from '../../events/event-catalogue.js';
+import type { OrgLevel } from '../../events/org/org-unit-events.js';
+import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
+import type { Projection } from '../../infrastructure/projections/projection.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
+import { unappliedEvents } from '../shared/stream-revisions.js';
+import {
+  type CampaignPlan,
+  type MemberFacts,
+  memberCountTimeline,
+  type PledgeFacts,
+  type ReportStep,
+  type Segment,
+  type Span,
+  timeline,
+  type UnitFacts,
+} from './compliance-rules.js';
+
+export const COMPLIANCE_PROJECTION = 'compliance';
+
+const STREAM_REVISIONS = 'compliance_stream_revisions';
+
+const HANDLES = [
+  'OrgUnitEstablished',
+  'OrgUnitMerged',
+  'OrgUnitTerminated',
+  'MemberEnrolled',
+  'MemberTransferred',
+  'MemberLeft',
+  'CampaignPlanIssued',
+  'CampaignPlanAmended',
+  'StudySessionHeld',
+  'StudySessionAttendanceCorrected',
+  'StudySessionVoided',
+  'PledgeSubmitted',
+  'PledgeRevised',
+  'PledgeWithdrawn',
+  'ImplementationPlanIssued',
+  'ActionPlanAdopted',
+  'ReportSubmitted',
+  'ReportAmended',
+  'ReportReturned',
+] as const;
+type ComplianceEvent = StoredDomainEvent<EventOfType<(typeof HANDLES)[number]>>;
+
+/** What the projection keeps of a campaign: the plan as issued, its amendments, and the versions they make. */
+export interface StoredPlan extends CampaignPlan {
+  readonly issuingUnitId: string;
+  /** The log position of the plan's issue. */
+  readonly issuedPosition: string;
+  readonly amendments: readonly { amendedOn: string; position: string; endsOn: string | null; requirements: Record<string, unknown> }[];
+  readonly issued: { readonly endsOn: string; readonly requirements: Requirements };
+}
+
+/** A unit's own facts for one campaign, as stored. */
+interface StoredUnitFacts {
+  sessions: Record<string, string>;
+  implementationPlanOn: string | null;
+  actionPlan: { adoptedOn: string; focalTasks: number } | null;
+  reports: Partial<Record<ReportKind, (ReportStep & { seq: string })[]>>;
+}
+
+/** A member's facts for one campaign, as stored. */
+interface StoredMemberFacts {
+  studied: Record<string, string>;
+  pledge: (PledgeFacts & { pledgeId: string }) | null;
+}
+
+interface UnitRow {
+  readonly level: OrgLevel;
+  endedOn: string | null;
+  mergedInto: string | null;
+}
+
+interface RawSpan {
+  readonly unitId: string;
+  readonly from: string;
+  readonly to: string | null;
+}
+
+/** When a change became known: the position of the last event of its group, and when it was recorded. */
+interface Mark {
+  position: bigint;
+  readonly recordedAt: Date;
+}
+
+const emptyUnitFacts = (): StoredUnitFacts => ({ sessions: {}, implementationPlanOn: null, actionPlan: null, reports: {} });
+const emptyMemberFacts = (): StoredMemberFacts => ({ studied: {}, pledge: null });
+const MAX_HOPS = 32;
+
+const pairKey = (campaignId: string, unitId: string): string => `c ${campaignId} ${unitId}`;
+const countKey = (unitId: string): string => `m ${unitId}`;
+
+/**
+ * The compliance of every unit with every campaign, as a timeline over business days, and
+ * each unit's member count over business days; both bitemporal (see the migration). For each
+ * event it finds the timelines the event can change, computes them afresh from the working
+ * state (`compliance-rules.ts`) and writes the difference: the rows that no longer hold are
+ * closed at the event's position, the new ones inserted from it. Events recorded together
+ * (one transaction: one bulk import) are one change of knowledge: a timeline touched several
+ * times by them is computed once.
+ */
+export class ComplianceProjection implements Projection<(typeof HANDLES)[number]> {
+  readonly name = COMPLIANCE_PROJECTION;
+  readonly handles = HANDLES;
+  readonly tables = [
+    'compliance_units',
+    'compliance_member_spans',
+    'compliance_campaigns',
+    'compliance_unit_facts',
+    'compliance_member_facts',
+    'compliance_sessions',
+    'compliance_versions',
+    'unit_member_versions',
+    'compliance_knowledge',
+    STREAM_REVISIONS,
+  ];
+
+  async apply(events: readonly ComplianceEvent[], manager: EntityManager): Promise<void> {
+    const batch = new Batch(manager);
+    for (const event of await unappliedEvents(manager, STREAM_REVISIONS, events)) {
+      const mark: Mark = { position: event.position, recordedAt: event.recordedAt };
+      const touched = await batch.touchedBy(event);
+      await batch.settleBefore(touched, mark);
+      await batch.applyState(event);
+      batch.markPending(touched, mark);
+    }
+    await batch.settleAll();
+    await batch.writeDocs();
+  }
+}
+
+/** One batch's work: caches of the working state, the timelines waiting to be computed. */
+class Batch {
+  private readonly units = new Map<string, UnitRow | null>();
+  private readonly plans = new Map<string, StoredPlan | null>();
+  private readonly unitFacts = new Map<string, StoredUnitFacts>();
+  private readonly memberFacts = new Map<string, StoredMemberFacts>();
+  private readonly dirtyUnitFacts = new Set<string>();
+  private readonly dirtyMemberFacts = new Set<string>();
+  private readonly pending = new Map<string, Mark>();
+  private spanInserts: { memberId: string; from: string; unitId: string }[] = [];
+
+  constructor(private readonly m: EntityManager) {}
+
+  // ---- the timelines an event can change ------------------------------------------------
+
+  async touchedBy(e: ComplianceEvent): Promise<Set<string>> {
+    const keys = new Set<string>();
+    const pairs = (campaignId: string, unitIds: Iterable<string>): void => {
+      for (const u of unitIds) keys.add(pairKey(campaignId, u));
+    };
+    switch (e.type) {
+      case 'OrgUnitEstablished':
+      case 'CampaignPlanIssued':
+        return keys;
+      case 'OrgUnitMerged':
+      case 'OrgUnitTerminated': {
+        const units = new Set([e.data.unitId]);
+        if (e.type === 'OrgUnitMerged') for (const u of await this.chain(e.data.intoUnitId)) units.add(u);
+        await this.everyTimelineOf(units, keys);
+        return keys;
+      }
+      case 'MemberEnrolled':
+      case 'MemberTransferred':
+      case 'MemberLeft': {
+        const memberId = e.data.memberId;
+        const units = new Set(await this.unitsOfMember(memberId));
+        if (e.type === 'MemberEnrolled') for (const u of await this.chain(e.data.unitId)) units.add(u);
+        if (e.type === 'MemberTransferred') for (const u of await this.chain(e.data.toUnitId)) units.add(u);
+        await this.everyTimelineOf(units, keys);
+        for (const campaignId of await this.campaignsOfMember(memberId)) pairs(campaignId, units);
+        return keys;
+      }
+      case 'CampaignPlanAmended': {
+        const rows: { unit_id: string }[] = await this.m.query(
+          `SELECT DISTINCT unit_id FROM compliance_versions WHERE campaign_id = $1 AND known_to IS NULL`,
+          [e.data.campaignId],
+        );
+        pairs(e.data.campaignId, rows.map((r) => r.unit_id));
+        for (const key of this.pending.keys()) if (key.startsWith(`c ${e.data.campaignId} `)) keys.add(key);
+        return keys;
+      }
+      case 'StudySessionHeld':
+      case 'StudySessionAttendanceCorrected':
+      case 'StudySessionVoided': {
+        const { campaignId, unitId, sessionId } = e.data;
+        keys.add(pairKey(campaignId, unitId));
+        let members: readonly string[];
+        if (e.type === 'StudySessionHeld') members = e.data.attendeeMemberIds;
+        else if (e.type === 'StudySessionAttendanceCorrected') members = [...e.data.add, ...e.data.remove];
+        else members = await this.attendees(sessionId);
+        pairs(campaignId, await this.unitsOfMembers(members));
+        return keys;
+      }
+      case 'PledgeSubmitted':
+      case 'PledgeRevised':
+      case 'PledgeWithdrawn':
+        pairs(e.data.campaignId, await this.unitsOfMember(e.data.memberId));
+        return keys;
+      case 'ImplementationPlanIssued':
+      case 'ActionPlanAdopted':
+      case 'ReportSubmitted':
+      case 'ReportAmended':
+      case 'ReportReturned':
+        keys.add(pairKey(e.data.campaignId, e.data.unitId));
+        return keys;
+      default: {
+        const unreachable: never = e;
+        return unreachable;
+      }
+    }
+  }
+
+  /**
+   * Member counts of the units, and their timelines for every campaign any of them has one
+   * for (stored or waiting): members moving between them carry their facts along.
+   */
+  private async everyTimelineOf(units: Set<string>, keys: Set<string>): Promise<void> {
+    if (units.size === 0) return;
+    for (const u of units) keys.add(countKey(u));
+    const rows: { campaign_id: string }[] = await this.m.query(
+      `SELECT DISTINCT campaign_id FROM compliance_versions WHERE unit_id = ANY($1::uuid[]) AND known_to IS NULL`,
+      [[...units]],
+    );
+    const campaigns = new Set(rows.map((r) => r.campaign_id));
+    for (const key of this.pending.keys()) {
+      const [kind, campaignId, unitId] = key.split(' ');
+      if (kind === 'c' && units.has(unitId!)) campaigns.add(campaignId!);
+    }
+    for (const c of campaigns) for (const u of units) keys.add(pairKey(c, u));
+  }
+
+  // ---- when timelines are computed -------------------------------------------------------
+
+  /** Timelines waiting for a change recorded at another time are computed before the next change touches their state. */
+  async settleBefore(keys: Set<string>, mark: Mark): Promise<void> {
+    for (const key of keys) {
+      const waiting = this.pending.get(key);
+      if (waiting && waiting.recordedAt.getTime() !== mark.recordedAt.getTime()) {
+        await this.settle(key, waiting);
+        this.pending.delete(key);
+      }
+    }
+  }
+
+  markPending(keys: Set<string>, mark: Mark): void {
+    for (const key of keys) {
+      const waiting = this.pending.get(key);
+      if (waiting) waiting.position = mark.position;
+      else this.pending.set(key, { ...mark });
+    }
+  }
+
+  async settleAll(): Promise<void> {
+    for (const [key, mark] of this.pending) await this.settle(key, mark);
+    this.pending.clear();
+  }
+
+  private async settle(key: string, mark: Mark): Promise<void> {
+    await this.flushSpans();
+    await this.m.query(`INSERT INTO compliance_knowledge (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      mark.position.toString(),
+      mark.recordedAt,
+    ]);
+    const [kind, a, b] = key.split(' ');
+    if (kind === 'm') await this.settleCount(a!, mark.position);
+    else await this.settlePair(a!, b!, mark.position);
+  }
+
+  private async settleCount(unitId: string, position: bigint): Promise<void> {
+    const spans = (await this.membersOf(unitId)).flatMap((m) => m.spans);
+    const fresh = memberCountTimeline(spans).map((s) => ({ from: s.from, to: s.to, payload: { members: s.members } }));
+    await writeTimeline(this.m, 'unit_member_versions', { unit_id: unitId }, fresh, position, COUNT_COLUMNS);
+  }
+
+  private async settlePair(campaignId: string, unitId: string, position: bigint): Promise<void> {
+    const plan = await this.plan(campaignId);
+    const unit = await this.unit(unitId);
+    if (!plan || !unit) return;
+    const facts = await this.factsOfUnit(campaignId, unitId);
+    const members = await this.membersOf(unitId);
+    const memberFacts = await this.factsOfMembers(
+      campaignId,
+      members.map((x) => x.memberId),
+    );
+    const inputs: UnitFacts = {
+      level: unit.level,
+      sessions: Object.values(facts.sessions),
+      implementationPlanOn: facts.implementationPlanOn,
+      actionPlan: facts.actionPlan,
+      reports: facts.reports,
+      members: members.map(({ memberId, spans }): MemberFacts => {
+        const f = memberFacts.get(memberId) ?? emptyMemberFacts();
+        return { spans, studiedOn: Object.values(f.studied), pledge: f.pledge };
+      }),
+    };
+    const fresh = timeline(plan, inputs).map((s) => ({ from: s.from, to: s.to, payload: versionColumns(s) }));
+    await writeTimeline(this.m, 'compliance_versions', { campaign_id: campaignId, unit_id: unitId }, fresh, position, PAIR_COLUMNS);
+  }
+
+  // ---- the working state -----------------------------------------------------------------
+
+  async applyState(e: ComplianceEvent): Promise<void> {
+    switch (e.type) {
+      case 'OrgUnitEstablished':
+        await this.m.query(`INSERT INTO compliance_units (unit_id, level) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [e.data.unitId, e.data.level]);
+        this.units.set(e.data.unitId, { level: e.data.level, endedOn: null, mergedInto: null });
+        return;
+      case 'OrgUnitMerged':
+      case 'OrgUnitTerminated': {
+        const into = e.type === 'OrgUnitMerged' ? e.data.intoUnitId : null;
+        await this.m.query(`UPDATE compliance_units SET ended_on = $2, merged_into = $3 WHERE unit_id = $1`, [e.data.unitId, e.data.effectiveOn, into]);
+        const unit = await this.unit(e.data.unitId);
+        if (unit) {
+          unit.endedOn = e.data.effectiveOn;
+          unit.mergedInto = into;
+        }
+        return;
+      }
+      case 'MemberEnrolled':
+        this.spanInserts.push({ memberId: e.data.memberId, from: e.data.joinedOn, unitId: e.data.unitId });
+        return;
+      case 'MemberTransferred':
+      case 'MemberLeft': {
+        await this.flushSpans();
+        const { memberId, effectiveOn } = e.data;
+        await this.m.query(`DELETE FROM compliance_member_spans WHERE member_id = $1 AND valid_from >= $2`, [memberId, effectiveOn]);
+        await this.m.query(`UPDATE compliance_member_spans SET valid_to = $2 WHERE member_id = $1 AND (valid_to IS NULL OR valid_to > $2)`, [
+          memberId,
+          effectiveOn,
+        ]);
+        if (e.type === 'MemberTransferred') this.spanInserts.push({ memberId, from: effectiveOn, unitId: e.data.toUnitId });
+        return;
+      }
+      case 'CampaignPlanIssued': {
+        const d = e.data;
+        const plan = planFrom({ issuedOn: d.document.issuedOn, issuingUnitId: d.issuingUnitId, issuedPosition: e.position.toString() }, { endsOn: d.endsOn, requirements: d.requirements }, []);
+        await this.m.query(
+          `INSERT INTO compliance_campaigns (campaign_id, issuing_unit_id, issued_on, plan) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          [d.campaignId, d.issuingUnitId, d.document.issuedOn, JSON.stringify(plan)],
+        );
+        this.plans.set(d.campaignId, plan);
+        return;
+      }
+      case 'CampaignPlanAmended': {
+        const d = e.data;
+        const plan = await this.plan(d.campaignId);
+        if (!plan) return;
+        const amended = planFrom(plan, plan.issued, [
+          ...plan.amendments,
+          { amendedOn: d.amendedOn, position: e.position.toString(), endsOn: d.endsOn, requirements: d.requirements },
+        ]);
+        await this.m.query(`UPDATE compliance_campaigns SET plan = $2 WHERE campaign_id = $1`, [d.campaignId, JSON.stringify(amended)]);
+        this.plans.set(d.campaignId, amended);
+        return;
+      }
+      case 'StudySessionHeld': {
+        const { sessionId, campaignId, unitId, heldOn, attendeeMemberIds } = e.data;
+        await this.m.query(
+          `INSERT INTO compliance_sessions (session_id, campaign_id, unit_id, held_on, attendees) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [sessionId, campaignId, unitId, heldOn, attendeeMemberIds],
+        );
+        (await this.editUnitFacts(campaignId, unitId)).sessions[sessionId] = heldOn;
+        await this.loadMemberFacts(campaignId, attendeeMemberIds);
+        for (const memberId of attendeeMemberIds) (await this.editMemberFacts(campaignId, memberId)).studied[sessionId] = heldOn;
+        return;
+      }
+      case 'StudySessionAttendanceCorrected': {
+        const { sessionId, campaignId, heldOn, add, remove } = e.data;
+        await this.m.query(
+          `UPDATE compliance_sessions SET attendees = ARRAY(SELECT DISTINCT x FROM unnest(array_cat(attendees, $2::uuid[])) x WHERE x <> ALL($3::uuid[]))
+            WHERE session_id = $1`,
+          [sessionId, add, remove],
+        );
+        await this.loadMemberFacts(campaignId, [...add, ...remove]);
+        for (const memberId of add) (await this.editMemberFacts(campaignId, memberId)).studied[sessionId] = heldOn;
+        for (const memberId of remove) delete (await this.editMemberFacts(campaignId, memberId)).studied[sessionId];
+        return;
+      }
+      case 'StudySessionVoided': {
+        const { sessionId, campaignId, unitId } = e.data;
+        const attendees = await this.attendees(sessionId);
+        await this.m.query(`UPDATE compliance_sessions SET voided = true WHERE session_id = $1`, [sessionId]);
+        delete (await this.editUnitFacts(campaignId, unitId)).sessions[sessionId];
+        await this.loadMemberFacts(campaignId, attendees);
+        for (const memberId of attendees) delete (await this.editMemberFacts(campaignId, memberId)).studied[sessionId];
+        return;
+      }
+      case 'PledgeSubmitted': {
+        const { pledgeId, campaignId, memberId, items, submittedOn } = e.data;
+        (await this.editMemberFacts(campaignId, memberId)).pledge = {
+          pledgeId,
+          submittedOn,
+          items: [{ on: submittedOn, count: items.length }],
+          withdrawnOn: null,
+        };
+        return;
+      }
+      case 'PledgeRevised': {
+        const f = await this.editMemberFacts(e.data.campaignId, e.data.memberId);
+        if (f.pledge?.pledgeId !== e.data.pledgeId) return;
+        const steps = [...f.pledge.items, { on: e.data.revisedOn, count: e.data.items.length }];
+        f.pledge = { ...f.pledge, items: stableSortBy(steps, (s) => s.on) };
+        return;
+      }
+      case 'PledgeWithdrawn': {
+        const f = await this.editMemberFacts(e.data.campaignId, e.data.memberId);
+        if (f.pledge?.pledgeId === e.data.pledgeId) f.pledge = { ...f.pledge, withdrawnOn: e.data.withdrawnOn };
+        return;
+      }
+      case 'ImplementationPlanIssued': {
+        const f = await this.editUnitFacts(e.data.campaignId, e.data.unitId);
+        const on = e.data.document.issuedOn;
+        f.implementationPlanOn = f.implementationPlanOn !== null && f.implementationPlanOn < on ? f.implementationPlanOn : on;
+        return;
+      }
+      case 'ActionPlanAdopted': {
+        const f = await this.editUnitFacts(e.data.campaignId, e.data.unitId);
+        f.actionPlan = { adoptedOn: e.data.adoptedOn, focalTasks: e.data.tasks.filter((t) => t.focal).length };
+        return;
+      }
+      case 'ReportSubmitted':
+      case 'ReportAmended':
+      case 'ReportReturned': {
+        const f = await this.editUnitFacts(e.data.campaignId, e.data.unitId);
+        const seq = e.position.toString().padStart(20, '0');
+        let step: ReportStep | null;
+        if (e.type === 'ReportSubmitted') step = { on: e.data.submittedOn, standingSince: e.data.submittedOn };
+        else if (e.type === 'ReportReturned') step = { on: e.data.returnedOn, standingSince: null };
+        else step = e.data.resubmits ? { on: e.data.amendedOn, standingSince: e.data.amendedOn } : null;
+        if (step === null) return;
+        const steps = [...(f.reports[e.data.kind] ?? []), { ...step, seq }];
+        f.reports[e.data.kind] = steps.sort((x, y) => (x.on === y.on ? (x.seq < y.seq ? -1 : 1) : x.on < y.on ? -1 : 1));
+        return;
+      }
+      default: {
+        const unreachable: never = e;
+        return unreachable;
+      }
+    }
+  }
+
+  private async flushSpans(): Promise<void> {
+    if (this.spanInserts.length === 0) return;
+    const rows = this.spanInserts;
+    this.spanInserts = [];
+    await this.m.query(
+      `INSERT INTO compliance_member_spans (member_id, valid_from, unit_id)
+       SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[]) ON CONFLICT (member_id, valid_from) DO UPDATE SET unit_id = excluded.unit_id, valid_to = NULL`,
+      [rows.map((r) => r.memberId), rows.map((r) => r.from), rows.map((r) => r.unitId)],
+    );
+  }
+
+  async writeDocs(): Promise<void> {
+    const unitKeys = [...this.dirtyUnitFacts];
+    if (unitKeys.length > 0)
+      await this.m.query(
+        `INSERT INTO compliance_unit_facts (campaign_id, unit_id, facts)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) ON CONFLICT (campaign_id, unit_id) DO UPDATE SET facts = excluded.facts`,
+        [unitKeys.map((k) => k.split(' ')[0]), unitKeys.map((k) => k.split(' ')[1]), unitKeys.map((k) => JSON.stringify(this.unitFacts.get(k)))],
+      );
+    const memberKeys = [...this.dirtyMemberFacts];
+    if (memberKeys.length > 0)
+      await this.m.query(
+        `INSERT INTO compliance_member_facts (campaign_id, member_id, facts)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) ON CONFLICT (campaign_id, member_id) DO UPDATE SET facts = excluded.facts`,
+        [
+          memberKeys.map((k) => k.split(' ')[0]),
+          memberKeys.map((k) => k.split(' ')[1]),
+          memberKeys.map((k) => JSON.stringify(this.memberFacts.get(k))),
+        ],
+      );
+  }
+
+  // ---- reading the working state ---------------------------------------------------------
+
+  private async unit(unitId: string): Promise<UnitRow | null> {
+    if (!this.units.has(unitId)) {
+      const [row]: { level: OrgLevel; ended_on: string | null; merged_into: string | null }[] = await this.m.query(
+        `SELECT level, to_char(ended_on, 'YYYY-MM-DD') AS ended_on, merged_into FROM compliance_units WHERE unit_id = $1`,
+        [unitId],
+      );
+      this.units.set(unitId, row ? { level: row.level, endedOn: row.ended_on, mergedInto: row.merged_into } : null);
+    }
+    return this.units.get(unitId)!;
+  }
+
+  private async plan(campaignId: string): Promise<StoredPlan | null> {
+    if (!this.plans.has(campaignId)) {
+      const [row]: { plan: StoredPlan }[] = await this.m.query(`SELECT plan FROM compliance_campaigns WHERE campaign_id = $1`, [campaignId]);
+      this.plans.set(campaignId, row?.plan ?? null);
+    }
+    return this.plans.get(campaignId)!;
+  }
+
+  /** The unit and the units it merged into, in order. */
+  private async chain(unitId: string): Promise<string[]> {
+    const out = [unitId];
+    let current = await this.unit(unitId);
+    for (let hop = 0; current?.mergedInto && hop < MAX_HOPS; hop++) {
+      out.push(current.mergedInto);
+      current = await this.unit(current.mergedInto);
+    }
+    return out;
+  }
+
+  /** Raw spans (as enrolled and transferred) carried through the ends of their units: where the member belongs, when. */
+  private async resolve(raw: readonly RawSpan[]): Promise<RawSpan[]> {
+    const out: RawSpan[] = [];
+    for (const span of raw) {
+      let unitId = span.unitId;
+      let from = span.from;
+      for (let hop = 0; hop < MAX_HOPS; hop++) {
+        const unit = await this.unit(unitId);
+        const end = unit?.endedOn ?? null;
+        if (end === null || (span.to !== null && end >= span.to)) {
+          out.push({ unitId, from, to: span.to });
+          break;
+        }
+        if (end > from) out.push({ unitId, from, to: end });
+        if (!unit?.mergedInto) break;
+        from = from > end ? from : end;
+        unitId = unit.mergedInto;
+      }
+    }
+    return out;
+  }
+
+  private async rawSpans(memberIds: readonly string[]): Promise<Map<string, RawSpan[]>> {
+    await this.flushSpans();
+    const rows: { member_id: string; unit_id: string; valid_from: string; valid_to: string | null }[] = await this.m.query(
+      `SELECT member_id, unit_id, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to
+         FROM compliance_member_spans WHERE member_id = ANY($1::uuid[]) ORDER BY member_id, valid_from`,
+      [memberIds],
+    );
+    const out = new Map<string, RawSpan[]>();
+    for (const r of rows) {
+      const list = out.get(r.member_id) ?? [];
+      list.push({ unitId: r.unit_id, from: r.valid_from, to: r.valid_to });
+      out.set(r.member_id, list);
+    }
+    return out;
+  }
+
+  private async unitsOfMember(memberId: string): Promise<string[]> {
+    return this.unitsOfMembers([memberId]);
+  }
+
+  private async unitsOfMembers(memberIds: readonly string[]): Promise<string[]> {
+    if (memberIds.length === 0) return [];
+    const units = new Set<string>();
+    for (const spans of (await this.rawSpans(memberIds)).values()) for (const s of await this.resolve(spans)) units.add(s.unitId);
+    return [...units];
+  }
+
+  /** The members who belong to the unit on some day, with the days they do. */
+  private async membersOf(unitId: string): Promise<{ memberId: string; spans: Span[] }[]> {
+    await this.flushSpans();
+    const predecessors: { unit_id: string }[] = await this.m.query(
+      `WITH RECURSIVE preds AS (
+           SELECT $1::uuid AS unit_id, 0 AS depth
+         UNION
+           SELECT u.unit_id, p.depth + 1 FROM compliance_units u JOIN preds p ON u.merged_into = p.unit_id WHERE p.depth < ${MAX_HOPS})
+       SELECT DISTINCT unit_id FROM preds`,
+      [unitId],
+    );
+    const ids: { member_id: string }[] = await this.m.query(`SELECT DISTINCT member_id FROM compliance_member_spans WHERE unit_id = ANY($1::uuid[])`, [
+      predecessors.map((p) => p.unit_id),
+    ]);
+    const raw = await this.rawSpans(ids.map((r) => r.member_id));
+    const out: { memberId: string; spans: Span[] }[] = [];
+    for (const [memberId, spans] of raw) {
+      const here = (await this.resolve(spans)).filter((s) => s.unitId === unitId).map(({ from, to }) => ({ from, to }));
+      if (here.length > 0) out.push({ memberId, spans: here });
+    }
+    return out.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+  }
+
+  private async attendees(sessionId: string): Promise<string[]> {
+    const [row]: { attendees: string[] }[] = await this.m.query(`SELECT attendees FROM compliance_sessions WHERE session_id = $1`, [sessionId]);
+    return row?.attendees ?? [];
+  }
+
+  private async campaignsOfMember(memberId: string): Promise<string[]> {
+    const rows: { campaign_id: string }[] = await this.m.query(`SELECT campaign_id FROM compliance_member_facts WHERE member_id = $1`, [memberId]);
+    const campaigns = new Set(rows.map((r) => r.campaign_id));
+    for (const key of this.memberFacts.keys()) if (key.endsWith(` ${memberId}`)) campaigns.add(key.split(' ')[0]!);
+    return [...campaigns];
+  }
+
+  private async factsOfUnit(campaignId: string, unitId: string): Promise<StoredUnitFacts> {
+    const key = `${campaignId} ${unitId}`;
+    if (!this.unitFacts.has(key)) {
+      const [row]: { facts: StoredUnitFacts }[] = await this.m.query(`SELECT facts FROM compliance_unit_facts WHERE campaign_id = $1 AND unit_id = $2`, [
+        campaignId,
+        unitId,
+      ]);
+      this.unitFacts.set(key, row?.facts ?? emptyUnitFacts());
+    }
+    return this.unitFacts.get(key)!;
+  }
+
+  private async editUnitFacts(campaignId: string, unitId: string): Promise<StoredUnitFacts> {
+    const facts = await this.factsOfUnit(campaignId, unitId);
+    this.dirtyUnitFacts.add(`${campaignId} ${unitId}`);
+    return facts;
+  }
+
+  private async loadMemberFacts(campaignId: string, memberIds: readonly string[]): Promise<void> {
+    const missing = memberIds.filter((id) => !this.memberFacts.has(`${campaignId} ${id}`));
+    if (missing.length === 0) return;
+    const rows: { member_id: string; facts: StoredMemberFacts }[] = await this.m.query(
+      `SELECT member_id, facts FROM compliance_member_facts WHERE campaign_id = $1 AND member_id = ANY($2::uuid[])`,
+      [campaignId, missing],
+    );
+    const found = new Map(rows.map((r) => [r.member_id, r.facts]));
+    for (const id of missing) this.memberFacts.set(`${campaignId} ${id}`, found.get(id) ?? emptyMemberFacts());
+  }
+
+  private async factsOfMembers(campaignId: string, memberIds: readonly string[]): Promise<Map<string, StoredMemberFacts>> {
+    await this.loadMemberFacts(campaignId, memberIds);
+    return new Map(memberIds.map((id) => [id, this.memberFacts.get(`${campaignId} ${id}`)!]));
+  }
+
+  private async editMemberFacts(campaignId: string, memberId: string): Promise<StoredMemberFacts> {
+    await this.loadMemberFacts(campaignId, [memberId]);
+    const key = `${campaignId} ${memberId}`;
+    this.dirtyMemberFacts.add(key);
+    return this.memberFacts.get(key)!;
+  }
+}
+
+function stableSortBy<T>(items: T[], key: (t: T) => string): T[] {
+  return items.map((t, i) => ({ t, i })).sort((a, b) => (key(a.t) === key(b.t) ? a.i - b.i : key(a.t) < key(b.t) ? -1 : 1)).map((x) => x.t);
+}
+
+/** The plan's versions: as issued from its issue, then each amendment (by date, then log order) from its `amendedOn`. */
+export function planFrom(
+  { issuedOn, issuingUnitId, issuedPosition }: Pick<StoredPlan, 'issuedOn' | 'issuingUnitId' | 'issuedPosition'>,
+  issued: StoredPlan['issued'],
+  amendments: StoredPlan['amendments'],
+): StoredPlan {
+  const ordered = [...amendments].sort((a, b) =>
+    a.amendedOn === b.amendedOn ? (BigInt(a.position) < BigInt(b.position) ? -1 : 1) : a.amendedOn < b.amendedOn ? -1 : 1,
+  );
+  const versions: { from: string; endsOn: string; requirements: Requirements }[] = [{ from: issuedOn, ...issued }];
+  for (const a of ordered) {
+    const prev = versions.at(-1)!;
+    const next = {
+      from: a.amendedOn > issuedOn ? a.amendedOn : issuedOn,
+      endsOn: a.endsOn ?? prev.endsOn,
+      requirements: amendRequirements(prev.requirements, a.requirements as Parameters<typeof amendRequirements>[1]),
+    };
+    if (next.from === prev.from) versions[versions.length - 1] = next;
+    else versions.push(next);
+  }
+  return { issuedOn, issuingUnitId, issuedPosition, issued, amendments: ordered, versions };
+}
+
+// ---- writing timelines ----------------------------------------------------------------
+
+interface TimelineRow {
+  readonly from: string;
+  readonly to: string | null;
+  readonly payload: Record<string, unknown>;
+}
+
+const COUNT_COLUMNS = ['members'] as const;
+const PAIR_COLUMNS = [
+  'status',
+  'requirements',
+  'members',
+  'members_studied',
+  'pledges',
+  'pledges_counted',
+  'late_pledges',
+  'short_pledges',
+  'sessions',
+  'focal_tasks',
+] as const;
+
+function versionColumns(s: Segment): Record<(typeof PAIR_COLUMNS)[number], unknown> {
+  const f = s.evaluation.figures;
+  return {
+    status: s.evaluation.status,
+    requirements: s.evaluation.requirements,
+    members: f.members,
+    members_studied: f.membersStudied,
+    pledges: f.pledges,
+    pledges_counted: f.pledgesCounted,
+    late_pledges: f.latePledges,
+    short_pledges: f.shortPledges,
+    sessions: f.sessions,
+    focal_tasks: f.focalTasks,
+  };
+}
+
+/** A canonical text of a row's content, to compare the stored with the fresh. */
+const same = (a: TimelineRow, b: TimelineRow): boolean => a.from === b.from && a.to === b.to && canonicalJson(a.payload) === canonicalJson(b.payload);
+
+/**
+ * Replaces the latest knowledge of one timeline by `fresh`: rows that no longer hold get
+ * `known_to = position`, rows that are new are inserted with `known_from = position`; rows
+ * that still hold are left as they are.
+ */
+async function writeTimeline(
+  m: EntityManager,
+  table: 'compliance_versions' | 'unit_member_versions',
+  key: Record<string, string>,
+  fresh: readonly TimelineRow[],
+  position: bigint,
+  columns: readonly string[],
+): Promise<void> {
+  const keyColumns = Object.keys(key);
+  const where = keyColumns.map((k, i) => `${k} = $${i + 1}`).join(' AND ');
+  const stored: (Record<string, unknown> & { valid_from: string; valid_to: string | null; known_from: string })[] = await m.query(
+    `SELECT to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to, known_from, ${columns.join(', ')}
+       FROM ${table} WHERE ${where} AND known_to IS NULL`,
+    Object.values(key),
+  );
+  const current: (TimelineRow & { knownFrom: string })[] = stored.map((r) => ({
+    from: r.valid_from,
+    to: r.valid_to,
+    knownFrom: r.known_from,
+    payload: Object.fromEntries(columns.map((c) => [c, r[c]])),
+  }));
+  const closing = current.filter((c) => !fresh.some((f) => same(c, f)));
+  const opening = fresh.filter((f) => !current.some((c) => same(c, f)));
+  if (closing.length === 0 && opening.length === 0) return;
+  const n = keyColumns.length;
+  if (closing.length > 0)
+    await m.query(
+      `UPDATE ${table} SET known_to = $${n + 1} WHERE ${where} AND known_to IS NULL AND valid_from = ANY($${n + 2}::date[])`,
+      [...Object.values(key), position.toString(), closing.map((c) => c.from)],
+    );
+  if (opening.length > 0) {
+    const all = [...keyColumns, 'valid_from', 'valid_to', 'known_from', ...columns];
+    const values: unknown[] = [];
+    const tuples = opening.map((row) => {
+      const cells = [
+        ...Object.values(key),
+        row.from,
+        row.to,
+        position.toString(),
+        ...columns.map((c) => (c === 'requirements' ? JSON.stringify(row.payload[c]) : row.payload[c])),
+      ];
+      const start = values.length;
+      values.push(...cells);
+      return `(${cells.map((_, i) => `$${start + i + 1}`).join(', ')})`;
+    });
+    await m.query(`INSERT INTO ${table} (${all.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+  }
+}

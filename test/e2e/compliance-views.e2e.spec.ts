@@ -1,0 +1,141 @@
+import { describe, expect, it } from '@jest/globals';
+import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
+import { api, enrol, type TestApp, useTestApp } from '../support/test-app.js';
+
+describe('compliance views through HTTP', () => {
+  let app!: TestApp;
+  useTestApp((started) => (app = started));
+
+  const session = (unitId: string, attendeeMemberIds: string[], heldOn: string) => ({
+    unitId,
+    heldOn,
+    format: 'in_person',
+    title: 'Hội nghị học tập chuyên đề năm 2024',
+    attendeeMemberIds,
+  });
+  const pledge = (memberId: string, submittedOn: string, items = ['Học tập', 'Làm theo']) => ({ memberId, items, submittedOn, submittedTo: 'Chi bộ' });
+
+  async function post(path: string, body: object): Promise<string> {
+    const res = await api(app).post(path).send(body);
+    expect({ path, status: res.status, body: res.body }).toMatchObject({ status: 201 });
+    return res.body.position as string;
+  }
+
+  async function view(path: string, query: Record<string, string>, position: string) {
+    const res = await api(app).get(path).query({ ...query, minPosition: position });
+    expect({ path, status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    return res.body;
+  }
+
+  const requirement = (body: { requirements: { code: string }[] }, code: string) => body.requirements.find((r) => r.code === code);
+
+  it('judges a grassroots unit requirement by requirement, as of any date, and rolls the subtree up at the district and the province', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const binh = (await enrol(app, { unitId: schoolA, fullName: 'Bình', joinedOn: '2020-01-01' })).id;
+    await enrol(app, { unitId: schoolB, fullName: 'Mai', joinedOn: '2020-01-01' });
+    await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+    await post(`/campaigns/${campaignId}/pledges`, pledge(lan, '2024-04-05'));
+    await post(`/campaigns/${campaignId}/pledges`, pledge(binh, '2024-04-15'));
+    const last = await post(`/campaigns/${campaignId}/action-plans`, {
+      unitId: schoolA,
+      adoptedOn: '2024-04-01',
+      tasks: [{ title: 'Xây dựng mô hình', responsible: 'BCH', dueOn: '2024-10-01', focal: true }],
+    });
+
+    const early = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-03-15' }, last);
+    expect(early).toMatchObject({ campaignId, unit: { unitId: schoolA, level: 'grassroots' }, status: 'pending', asOf: '2024-03-15', position: expect.any(String) });
+    expect(requirement(early, 'study')).toEqual({ code: 'study', status: 'pending', dueOn: '2024-03-31', value: 0, threshold: 1, satisfiedOn: null });
+    expect(early.figures).toMatchObject({ members: 2, membersStudied: 0, pledges: 0, sessions: 0 });
+
+    const april = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-04-12' }, last);
+    expect(requirement(april, 'study')).toMatchObject({ status: 'met', satisfiedOn: '2024-03-20', value: 1 });
+    // One of two members pledged by 10 April: missed on the 12th (minRatio 1).
+    expect(requirement(april, 'pledges')).toMatchObject({ status: 'missed', dueOn: '2024-04-10', value: 0.5, threshold: 1, satisfiedOn: null });
+    expect(requirement(april, 'action_plan')).toMatchObject({ status: 'met', satisfiedOn: '2024-04-01' });
+    expect(requirement(april, 'focal_tasks')).toMatchObject({ status: 'met', value: 1, threshold: 1 });
+    expect(april.status).toBe('missed');
+    expect(april.figures).toEqual({
+      members: 2,
+      membersStudied: 1,
+      studiedRatio: 0.5,
+      pledges: 1,
+      pledgeRatio: 0.5,
+      latePledges: 0,
+      shortPledges: 0,
+      sessions: 1,
+      focalTasks: 1,
+    });
+
+    const may = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-05-01' }, last);
+    expect(requirement(may, 'pledges')).toMatchObject({ status: 'met_late', value: 1, satisfiedOn: '2024-04-15' });
+    expect(may.figures).toMatchObject({ pledges: 2, latePledges: 1 });
+    expect(may.status).toBe('met_late');
+
+    // The district has its own requirements (its session, its action plan, its reports) and the rollup of its schools.
+    const dist = await view(`/campaigns/${campaignId}/compliance/${district}`, { asOf: '2024-05-01' }, last);
+    expect(dist.unit.level).toBe('district');
+    expect(requirement(dist, 'report_study_results')).toMatchObject({ status: 'pending', dueOn: '2024-05-03' });
+    expect(requirement(dist, 'study')).toMatchObject({ status: 'missed' });
+    expect(dist.status).toBe('missed');
+    expect(dist.children).toEqual({ total: 2, byStatus: { met: 0, met_late: 1, pending: 0, missed: 1, not_applicable: 0 } });
+    expect(dist.subtree).toEqual(dist.children);
+    expect(dist.figures).toMatchObject({ members: 3, membersStudied: 1, studiedRatio: 0.333333, pledges: 2, sessions: 1, focalTasks: 1 });
+
+    const prov = await view(`/campaigns/${campaignId}/compliance/${province}`, { asOf: '2024-05-01' }, last);
+    expect(prov.children).toEqual({ total: 1, byStatus: { met: 0, met_late: 0, pending: 0, missed: 1, not_applicable: 0 } });
+    expect(prov.subtree.total).toBe(3);
+    expect(prov.subtree.byStatus).toEqual({ met: 0, met_late: 1, pending: 0, missed: 2, not_applicable: 0 });
+    expect(prov.figures.members).toBe(3);
+
+    const children = await view(`/campaigns/${campaignId}/compliance/${district}/children`, { asOf: '2024-05-01', status: 'missed' }, last);
+    expect(children.items.map((c: { unit: { unitId: string } }) => c.unit.unitId)).toEqual([schoolB]);
+    expect(children.items[0]).toMatchObject({ status: 'missed', figures: { members: 1 }, subtree: { total: 0 } });
+
+    const overdue = await view(`/campaigns/${campaignId}/overdue`, { unitId: district, asOf: '2024-04-25' }, last);
+    const listed = overdue.items.map((i: { unit: { unitId: string }; code: string; status: string }) => `${i.unit.unitId === district ? 'D' : i.unit.unitId === schoolA ? 'A' : 'B'} ${i.code} ${i.status}`);
+    // Missed ones, and the district's reports due on 3 and 6 May (within 14 days); not its annual
+    // report (November), nor action plans (due at the end of the year), nor A's late pledges (met late).
+    expect(listed.sort()).toEqual(
+      ['B pledges missed', 'B study missed', 'D report_semi_annual pending', 'D report_study_results pending', 'D study missed'].sort(),
+    );
+  });
+
+  it('answers as known at a time: a session recorded later, dated before the deadline, counts only in answers known after it was recorded', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const first = await post(`/campaigns/${campaignId}/pledges`, pledge(lan, '2024-04-01'));
+    const before = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-03-31' }, first);
+    const knownThen = new Date().toISOString();
+    const backfilled = await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+
+    const asKnownThen = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-03-31', knownAt: knownThen }, backfilled);
+    const asKnownNow = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-03-31' }, backfilled);
+    expect(requirement(before, 'study')).toMatchObject({ status: 'missed' });
+    expect(requirement(asKnownThen, 'study')).toMatchObject({ status: 'missed', satisfiedOn: null });
+    expect(asKnownThen.knownAt).toBe(knownThen);
+    expect(BigInt(asKnownThen.position)).toBeLessThan(BigInt(backfilled));
+    expect(requirement(asKnownNow, 'study')).toMatchObject({ status: 'met', satisfiedOn: '2024-03-20' });
+    expect(asKnownNow.figures.sessions).toBe(1);
+    expect(asKnownThen.figures.sessions).toBe(0);
+    // Known before the campaign was issued, it did not exist.
+    const ancient = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-03-31', knownAt: '2001-01-01' });
+    expect([ancient.status, ancient.body.code]).toEqual([404, 'campaign.not_found']);
+  });
+
+  it('answers 404 before the plan was issued, for a unit outside the campaign, and 400 naming a malformed knownAt or status', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const other = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const { position } = await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' });
+    const early = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-02-28', minPosition: position });
+    expect([early.status, early.body.code]).toEqual([404, 'campaign.not_issued_yet']);
+    const outside = await api(app).get(`/campaigns/${campaignId}/compliance/${other.schoolA}`).query({ asOf: '2024-04-01' });
+    expect([outside.status, outside.body.code]).toEqual([404, 'compliance.unit_not_covered']);
+    const bad = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}/children`).query({ knownAt: 'yesterday', status: 'fine' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['knownAt', 'status']);
+  });
+});
