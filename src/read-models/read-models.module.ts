@@ -8,6 +8,8 @@ import { ProjectionsService } from '../infrastructure/projections/projections.se
 import { OrgUnitDependents } from '../shared/org-unit-dependents.port.js';
 import { OrgStructureDependents } from './org-structure/org-unit-dependents.js';
 import { ComplianceProjection } from './compliance/compliance.projection.js';
+import { CommendationsProjection } from './commendations/commendations.projection.js';
+import { ListCommendationsHandler } from './commendations/commendations.queries.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { GetComplianceHandler, ListChildrenComplianceHandler, ListOverdueHandler } from './compliance/compliance.queries.js';
 import { MembersController } from './membership/members.controller.js';
@@ -19,7 +21,7 @@ import { OrgUnitsController } from './org-structure/org-units.controller.js';
 import { ProjectionsController } from './projections.controller.js';
 
 /** Every projection the service runs, in one list. */
-const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection()];
+const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection(), new CommendationsProjection()];
 
 /** The read models: projections, their queries and routes; and the child units a termination checks (`OrgUnitDependents`). */
 @Module({
@@ -47,6 +49,7 @@ const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProje
     GetComplianceHandler,
     ListChildrenComplianceHandler,
     ListOverdueHandler,
+    ListCommendationsHandler,
   ],
   exports: [ProjectionsService, OrgUnitDependents],
 })

@@ -45,6 +45,9 @@ type Side = Omit<Fixture, 'outside'>;
 const side = (fx: Fixture, target: Target): Side => (target === 'in' ? fx : fx.outside);
 const ON = '2024-03-01';
 
+/** The head of the log: a view asked with it as minPosition answers from views that have caught up. */
+const headOf = async (app: TestApp): Promise<bigint> => app.service.app.get(EventStore).headPosition();
+
 async function freshUnit(app: TestApp, parentId: string): Promise<string> {
   return (await establish(app, { name: 'CĐCS mới', kind: 'grassroots_union', parentId, establishedOn: '2020-01-01' })).id;
 }
@@ -210,6 +213,26 @@ const MATRIX: Record<string, RouteSpec> = {
     }),
   },
   'GET /campaigns/:id': { policy: 'read', allowed: 200, build: async (_, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}` }) },
+  'GET /campaigns/:id/compliance/:unitId': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/compliance/${side(fx, t).unit}?asOf=${ON}&minPosition=${await headOf(app)}` }),
+  },
+  'GET /campaigns/:id/compliance/:unitId/children': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/compliance/${side(fx, t).province}/children?asOf=${ON}&minPosition=${await headOf(app)}` }),
+  },
+  'GET /campaigns/:id/commendations': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/commendations?unitId=${side(fx, t).province}&asOf=${ON}&minPosition=${await headOf(app)}` }),
+  },
+  'GET /campaigns/:id/overdue': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/overdue?unitId=${side(fx, t).districtA}&asOf=${ON}&minPosition=${await headOf(app)}` }),
+  },
   'POST /campaigns/:id/study-sessions': {
     policy: 'write',
     allowed: 201,

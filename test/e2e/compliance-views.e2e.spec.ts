@@ -125,6 +125,45 @@ describe('compliance views through HTTP', () => {
     expect([ancient.status, ancient.body.code]).toEqual([404, 'campaign.not_found']);
   });
 
+  it('counts the commendation pipeline of a subtree by status and award form, as of a date', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const propose = async (unitId: string, name: string, awardForm: string) => {
+      const res = await api(app)
+        .post(`/campaigns/${campaignId}/commendations`)
+        .send({
+          proposingUnitId: unitId,
+          nominee: { type: 'unit', id: unitId, name },
+          category: 'advanced_model',
+          awardForm,
+          achievements: 'Điển hình tiên tiến',
+          dossier: [{ title: 'Tờ trình' }],
+          proposedOn: '2024-10-01',
+        });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const a = await propose(schoolA, 'CĐCS A', 'certificate_of_merit');
+    await propose(schoolB, 'CĐCS B', 'public_praise');
+    await api(app).post(`/commendations/${a}/review`).send({ outcome: 'endorsed', reviewedOn: '2024-10-05' }).expect(200);
+    const decided = await api(app).post(`/commendations/${a}/decide`).send({ outcome: 'granted', decisionNumber: '12/QĐ-LĐLĐ', decidedOn: '2024-11-01' }).expect(200);
+    const position = decided.body.position as string;
+
+    const october = await view(`/campaigns/${campaignId}/commendations`, { unitId: district, asOf: '2024-10-10' }, position);
+    expect(october.total).toBe(2);
+    expect(october.counts).toEqual({ proposed: 1, endorsed: 1, returned: 0, granted: 0, rejected: 0, escalated: 0 });
+    expect(october.byAwardForm.certificate_of_merit).toMatchObject({ endorsed: 1 });
+    const december = await view(`/campaigns/${campaignId}/commendations`, { unitId: province, asOf: '2024-12-01', status: 'granted' }, position);
+    expect(december.counts).toMatchObject({ proposed: 1, granted: 1 });
+    expect(december.items).toEqual([
+      expect.objectContaining({ commendationId: a, status: 'granted', statusOn: '2024-11-01', decisionNumber: '12/QĐ-LĐLĐ', proposingUnit: expect.objectContaining({ unitId: schoolA }) }),
+    ]);
+    const onlyB = await view(`/campaigns/${campaignId}/commendations`, { unitId: schoolB, asOf: '2024-12-01' }, position);
+    expect(onlyB.counts).toMatchObject({ proposed: 1, granted: 0 });
+    const september = await view(`/campaigns/${campaignId}/commendations`, { unitId: province, asOf: '2024-09-30' }, position);
+    expect(september.total).toBe(0);
+  });
+
   it('answers 404 before the plan was issued, for a unit outside the campaign, and 400 naming a malformed knownAt or status', async () => {
     const { province, schoolA } = await smallProvince(app);
     const other = await smallProvince(app);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { type DemoApi, runDemo } from '../../src/cli/demo-scenario.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
+import { ProjectionsService } from '../../src/infrastructure/projections/projections.service.js';
 import { api, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('the demo scenario through the public API', () => {
@@ -27,6 +29,8 @@ describe('the demo scenario through the public API', () => {
     expect(answers.length).toBe(2 * first);
     expect(await store.headPosition()).toBe(head);
 
+    // Reading the log stops below any transaction still open (a view's batch): wait for the views first.
+    await app.service.app.get(ProjectionProgress).waitFor(app.service.app.get(ProjectionsService).names(), head, 60_000);
     const types = new Set((await store.readAll({ maxCount: 100_000 })).map((e) => e.type));
     for (const type of [
       'CampaignPlanIssued',

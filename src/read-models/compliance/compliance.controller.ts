@@ -14,6 +14,12 @@ import {
   type OverdueView,
   type Question,
 } from './compliance.queries.js';
+import {
+  CommendationsAnswer,
+  CommendationsQuery,
+  type CommendationsView,
+  ListCommendationsQuery,
+} from '../commendations/commendations.queries.js';
 import { ChildrenComplianceQuery, ComplianceQuery, OverdueQuery } from './compliance.requests.js';
 import { ChildrenComplianceAnswer, ComplianceAnswer, OverdueAnswer } from './compliance.responses.js';
 
@@ -69,6 +75,21 @@ export class ComplianceController {
         query.limit ?? 100,
         query.cursor ?? null,
       ),
+    );
+  }
+
+  @ViewRoute(':id/commendations', {
+    summary: 'The commendation pipeline of a subtree',
+    answer: CommendationsAnswer,
+    description: `Proposals by the unit and the units under it, each with its status on asOf, counted by status and award form. ${AS_OF_KNOWN_AT}`,
+  })
+  commendations(
+    @Param('id', new UuidParam('id')) campaignId: string,
+    @Query() query: CommendationsQuery,
+    @CallerScope() scope: AccessScope,
+  ): Promise<CommendationsView> {
+    return this.queryBus.execute(
+      new ListCommendationsQuery(question(scope, campaignId, query), query.unitId.toLowerCase(), query.status ?? null, query.limit ?? 100, query.cursor ?? null),
     );
   }
 

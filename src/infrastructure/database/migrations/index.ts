@@ -9,6 +9,7 @@ import { LogEpoch1732500000700 } from './1732500000700-log-epoch.js';
 import { ProjectionRebuilds1732500000800 } from './1732500000800-projection-rebuilds.js';
 import { ServiceSecrets1732500000900 } from './1732500000900-service-secrets.js';
 import { Compliance1732500001000 } from './1732500001000-compliance.js';
+import { CommendationsView1732500001100 } from './1732500001100-commendations-view.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   ProjectionRebuilds1732500000800,
   ServiceSecrets1732500000900,
   Compliance1732500001000,
+  CommendationsView1732500001100,
 ];
