@@ -2,6 +2,7 @@ import { CAMPAIGN_PLAN_EVENTS, type CampaignPlanEvent } from './campaign/campaig
 import { COMMENDATION_EVENTS, type CommendationEvent } from './campaign/commendation-events.js';
 import { PLEDGE_EVENTS, PLEDGE_SLOT_EVENTS, type PledgeEvent, type PledgeSlotEvent } from './campaign/pledge-events.js';
 import { REPORT_EVENTS, REPORT_SLOT_EVENTS, type ReportEvent, type ReportSlotEvent } from './campaign/report-events.js';
+import { PERIOD_SNAPSHOT_EVENTS, type PeriodSnapshotEvent } from './campaign/snapshot-events.js';
 import { STUDY_SESSION_EVENTS, type StudySessionEvent } from './campaign/study-session-events.js';
 import {
   ACTION_PLAN_EVENTS,
@@ -29,7 +30,8 @@ export type CampaignEvent =
   | ReportSlotEvent
   | CommendationEvent
   | ClassificationEvent
-  | InspectionEvent;
+  | InspectionEvent
+  | PeriodSnapshotEvent;
 
 /** Every domain event the service writes. */
 export type DomainEvent = OrgUnitEvent | MemberEvent | CampaignEvent;
@@ -51,6 +53,7 @@ const DEFINITIONS = [
   ...COMMENDATION_EVENTS,
   ...CLASSIFICATION_EVENTS,
   ...INSPECTION_EVENTS,
+  ...PERIOD_SNAPSHOT_EVENTS,
 ] as const;
 
 /**

@@ -18,15 +18,18 @@ import { MembershipProjection } from './membership/membership.projection.js';
 import { OrgStructureProjection } from './org-structure/org-structure.projection.js';
 import { GetOrgUnitHandler, ListChildUnitsHandler } from './org-structure/org-unit.queries.js';
 import { OrgUnitsController } from './org-structure/org-units.controller.js';
+import { PeriodSnapshots } from './snapshots/period-snapshots.js';
+import { SnapshotsController } from './snapshots/snapshots.controller.js';
+import { SnapshotsProjection } from './snapshots/snapshots.projection.js';
 import { ProjectionsController } from './projections.controller.js';
 
 /** Every projection the service runs, in one list. */
-const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection(), new CommendationsProjection()];
+const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection(), new CommendationsProjection(), new SnapshotsProjection()];
 
 /** The read models: projections, their queries and routes; and the child units a termination checks (`OrgUnitDependents`). */
 @Module({
   imports: [CqrsModule],
-  controllers: [OrgUnitsController, MembersController, ComplianceController, ProjectionsController],
+  controllers: [OrgUnitsController, MembersController, ComplianceController, SnapshotsController, ProjectionsController],
   providers: [
     {
       provide: ProjectionsService,
@@ -50,6 +53,7 @@ const ALL_PROJECTIONS = () => [new OrgStructureProjection(), new MembershipProje
     ListChildrenComplianceHandler,
     ListOverdueHandler,
     ListCommendationsHandler,
+    PeriodSnapshots,
   ],
   exports: [ProjectionsService, OrgUnitDependents],
 })

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
+import { ProjectionsService } from '../../src/infrastructure/projections/projections.service.js';
 import { BINH_THUAN_2024, issueCampaign } from '../support/campaign-fixtures.js';
 import { api, code, enrol, establish, signToken, type TestApp, tokenFor, useTestApp } from '../support/test-app.js';
 
@@ -11,7 +13,7 @@ import { api, code, enrol, establish, signToken, type TestApp, tokenFor, useTest
  * come with its policy and its row in this matrix.
  */
 
-type Policy = 'public' | 'admin' | 'write' | 'read';
+type Policy = 'public' | 'admin' | 'write' | 'read' | 'seal';
 type Target = 'in' | 'out';
 
 interface Fixture {
@@ -47,6 +49,19 @@ const ON = '2024-03-01';
 
 /** The head of the log: a view asked with it as minPosition answers from views that have caught up. */
 const headOf = async (app: TestApp): Promise<bigint> => app.service.app.get(EventStore).headPosition();
+
+/** A snapshot of the district, sealed by an administrator once the views have caught up, readable at once. */
+const snapshots = new Map<string, string>();
+async function freshSnapshot(app: TestApp, s: Side): Promise<string> {
+  const known = snapshots.get(s.districtA);
+  if (known) return known;
+  await app.service.app.get(ProjectionProgress).waitFor(app.service.app.get(ProjectionsService).names(), await headOf(app));
+  const res = await api(app).post(`/campaigns/${s.campaign}/snapshots`).send({ unitId: s.districtA, asOf: ON });
+  if (res.status !== 201) throw new Error(`sealing a snapshot answered ${res.status}`);
+  await app.service.app.get(ProjectionProgress).waitFor(app.service.app.get(ProjectionsService).names(), BigInt(res.body.sealedPosition));
+  snapshots.set(s.districtA, res.body.snapshotId);
+  return res.body.snapshotId as string;
+}
 
 async function freshUnit(app: TestApp, parentId: string): Promise<string> {
   return (await establish(app, { name: 'CĐCS mới', kind: 'grassroots_union', parentId, establishedOn: '2020-01-01' })).id;
@@ -228,6 +243,21 @@ const MATRIX: Record<string, RouteSpec> = {
     allowed: 200,
     build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/commendations?unitId=${side(fx, t).province}&asOf=${ON}&minPosition=${await headOf(app)}` }),
   },
+  'POST /campaigns/:id/snapshots': {
+    policy: 'seal',
+    allowed: 201,
+    build: async (app, fx, t) => {
+      await app.service.app.get(ProjectionProgress).waitFor(app.service.app.get(ProjectionsService).names(), await headOf(app));
+      return { path: `/campaigns/${side(fx, t).campaign}/snapshots`, body: { unitId: side(fx, t).districtA, asOf: ON } };
+    },
+  },
+  'GET /snapshots/:id': { policy: 'read', allowed: 200, build: async (app, fx, t) => ({ path: `/snapshots/${await freshSnapshot(app, side(fx, t))}` }) },
+  'GET /snapshots/:id/verify': { policy: 'read', allowed: 200, build: async (app, fx, t) => ({ path: `/snapshots/${await freshSnapshot(app, side(fx, t))}/verify` }) },
+  'GET /snapshots/:id/restatement': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/snapshots/${await freshSnapshot(app, side(fx, t))}/restatement` }),
+  },
   'GET /campaigns/:id/overdue': {
     policy: 'read',
     allowed: 200,
@@ -374,6 +404,10 @@ function expected(spec: RouteSpec, caller: Caller, target: Target): number {
     case 'read':
       // Outside the scope a view answers as if the thing did not exist.
       return unrestricted || target === 'in' ? spec.allowed : 404;
+    case 'seal':
+      // Sealing reads a view: upstream bodies and admins; outside the scope the unit does not exist.
+      if (caller !== 'admin' && caller !== 'admin of the province' && caller !== 'upstream') return 403;
+      return unrestricted || target === 'in' ? spec.allowed : 404;
   }
 }
 
@@ -452,8 +486,9 @@ describe('access: every route, every role, inside and outside the scope', () => 
           const line = `${route} as ${caller}, ${target} of scope: ${res.status}`;
           results.push(line);
           if (res.status !== want) mismatches.push(`${line}, expected ${want}: ${JSON.stringify(res.body)}`);
-          if (spec.policy === 'write' && want >= 400 && after !== before) mismatches.push(`${line} appended events (head ${before} → ${after})`);
-          if (spec.policy === 'write' && want < 400 && after === before) mismatches.push(`${line} appended nothing`);
+          const writes = spec.policy === 'write' || spec.policy === 'seal';
+          if (writes && want >= 400 && after !== before) mismatches.push(`${line} appended events (head ${before} → ${after})`);
+          if (writes && want < 400 && after === before) mismatches.push(`${line} appended nothing`);
         }
       }
     }

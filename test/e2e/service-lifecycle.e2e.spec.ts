@@ -82,7 +82,7 @@ describe('the service across restarts, instances and rebuilds', () => {
       async () => [await projections(a), await projections(b)],
       ([pa, pb]) => Object.keys(pa!).every((n) => [pa![n]!.runner, pb![n]!.runner].sort().join() === 'active,standby'),
     );
-    expect(Object.keys(both[0]!).sort()).toEqual(['commendations', 'compliance', 'membership', 'org-structure']);
+    expect(Object.keys(both[0]!).sort()).toEqual(['commendations', 'compliance', 'membership', 'org-structure', 'snapshots']);
 
     // Written through one instance, visible through the other, whichever runs the projection.
     const unit = await establish(b, { name: 'CĐCS Bệnh viện', kind: 'grassroots_union', establishedOn: '2001-01-01' });

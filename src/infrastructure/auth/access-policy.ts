@@ -32,6 +32,8 @@ export const Access = {
   write: () => RoutePolicy({ public: false, roles: WRITE_ROLES }),
   /** Views: every role, within its subtree. */
   read: () => Allow('officer', 'leadership', 'inspector', 'upstream'),
+  /** Sealing period snapshots: upstream bodies (and admins), within their subtree. */
+  seal: () => Allow('upstream'),
   /** Operating the service itself: it acts on every unit, so only an admin without a unit. */
   admin: () => RoutePolicy({ public: false, roles: ['admin'], wholeRegistry: true }),
 } as const;

@@ -7,9 +7,13 @@ import { HEARTBEAT_MS, IdempotencyStore, type StoredResponse } from '../commands
 import { actorOf, type ContextualRequest, idempotencyKeyOf, requestHashOf } from './request-context.js';
 
 export type CommandResponseBody =
-  | { readonly id: string; readonly streamRevision: number; readonly position: string }
+  | ({ readonly id: string; readonly streamRevision: number; readonly position: string } & Readonly<Record<string, unknown>>)
   | { readonly count: number; readonly ids: readonly string[]; readonly position: string };
 
+/**
+ * A command may answer more than `{ id, streamRevision, position }`: a result with `answer`
+ * has its fields added (and, where they share a name, preferred).
+ */
 /** What a command touching many streams answers (an import). */
 export interface BatchCommandResult {
   readonly ids: readonly string[];
@@ -72,8 +76,8 @@ export class CommandResponseInterceptor implements NestInterceptor {
       const batch = result as BatchCommandResult;
       return { count: batch.ids.length, ids: batch.ids, position: batch.position.toString() };
     }
-    const r = result as CommandResult;
+    const r = result as CommandResult & { readonly answer?: Readonly<Record<string, unknown>> };
     res.setHeader('ETag', `"${r.streamRevision}"`);
-    return { id: r.id, streamRevision: Number(r.streamRevision), position: r.position.toString() };
+    return { id: r.id, streamRevision: Number(r.streamRevision), position: r.position.toString(), ...r.answer };
   }
 }

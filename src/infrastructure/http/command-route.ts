@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, HttpCode, Post, type Type, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOperation, ApiParam, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { Access } from '../auth/access-policy.js';
 import { CommandResponseInterceptor } from './command-response.interceptor.js';
@@ -95,7 +95,16 @@ export const IdPathParams = (path: string): MethodDecorator =>
  */
 export function CommandRoute(
   path: string,
-  options: { readonly status: 200 | 201; readonly summary: string; readonly batch?: boolean },
+  options: {
+    readonly status: 200 | 201;
+    readonly summary: string;
+    readonly batch?: boolean;
+    /** Who may give it: officers within their subtree unless said otherwise. */
+    readonly access?: () => MethodDecorator & ClassDecorator;
+    /** The answer, when it says more than `{ id, streamRevision, position }`. */
+    readonly answer?: Type<unknown>;
+    readonly description?: string;
+  },
 ): MethodDecorator {
   // A command on many streams (an import) has no single revision: no ETag, no If-Match.
   const single = !options.batch;
@@ -105,16 +114,16 @@ export function CommandRoute(
     'X-Correlation-Id': { description: 'The request’s correlation id (given or generated), recorded in the events', schema: { type: 'string' } },
   };
   return applyDecorators(
-    Access.write(),
+    (options.access ?? Access.write)(),
     Post(path),
     HttpCode(options.status),
     UseInterceptors(CommandResponseInterceptor),
-    ApiOperation({ summary: options.summary }),
+    ApiOperation({ summary: options.summary, description: options.description }),
     ApiBearerAuth(),
     IdPathParams(path),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key with the same request answers the first answer and appends nothing' }),
     ...(single ? [ApiHeader({ name: 'If-Match', required: false, description: 'The stream revision the command requires ("3"); 412 when stale' })] : []),
-    ApiResponse({ status: options.status, type: single ? CommandAnswer : BatchCommandAnswer, description: options.status === 201 ? 'Created' : 'Done', headers }),
+    ApiResponse({ status: options.status, type: options.answer ?? (single ? CommandAnswer : BatchCommandAnswer), description: options.status === 201 ? 'Created' : 'Done', headers }),
     ProblemResponses(400, 401, 403, 404, 409, 410, ...(single ? [412] : []), 413, 415, 422, 429, 503),
   );
 }

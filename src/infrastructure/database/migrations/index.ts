@@ -10,6 +10,7 @@ import { ProjectionRebuilds1732500000800 } from './1732500000800-projection-rebu
 import { ServiceSecrets1732500000900 } from './1732500000900-service-secrets.js';
 import { Compliance1732500001000 } from './1732500001000-compliance.js';
 import { CommendationsView1732500001100 } from './1732500001100-commendations-view.js';
+import { PeriodSnapshots1732500001200 } from './1732500001200-period-snapshots.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   ServiceSecrets1732500000900,
   Compliance1732500001000,
   CommendationsView1732500001100,
+  PeriodSnapshots1732500001200,
 ];
