@@ -238,6 +238,11 @@ const MATRIX: Record<string, RouteSpec> = {
     allowed: 200,
     build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/compliance/${side(fx, t).province}/children?asOf=${ON}&minPosition=${await headOf(app)}` }),
   },
+  'GET /campaigns/:id/compliance/:unitId/export': {
+    policy: 'read',
+    allowed: 200,
+    build: async (app, fx, t) => ({ path: `/campaigns/${side(fx, t).campaign}/compliance/${side(fx, t).districtA}/export?format=csv&asOf=${ON}&minPosition=${await headOf(app)}` }),
+  },
   'GET /campaigns/:id/commendations': {
     policy: 'read',
     allowed: 200,

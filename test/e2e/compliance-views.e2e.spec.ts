@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import ExcelJS from 'exceljs';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { api, enrol, type TestApp, useTestApp } from '../support/test-app.js';
 
@@ -162,6 +163,50 @@ describe('compliance views through HTTP', () => {
     expect(onlyB.counts).toMatchObject({ proposed: 1, granted: 0 });
     const september = await view(`/campaigns/${campaignId}/commendations`, { unitId: province, asOf: '2024-09-30' }, position);
     expect(september.total).toBe(0);
+  });
+
+  it('exports the subtree as XLSX and CSV with Vietnamese headers and labels, read back with a spreadsheet library', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    await enrol(app, { unitId: schoolB, fullName: 'Mai, "Cô giáo"', joinedOn: '2020-01-01' });
+    const last = await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+    const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (e: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    };
+    const xlsx = await api(app).get(`/campaigns/${campaignId}/compliance/${province}/export`).query({ format: 'xlsx', asOf: '2024-04-12', minPosition: last }).buffer(true).parse(binary);
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+    expect(xlsx.headers['content-disposition']).toMatch(/attachment; filename="tuan-thu-.*-2024-04-12\.xlsx"/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.body as Buffer);
+    const sheet = workbook.getWorksheet('Tuân thủ')!;
+    const rows = sheet.getSheetValues().filter((r) => Array.isArray(r)) as unknown[][];
+    const header = rows.find((r) => r.includes('Mã đơn vị'))!;
+    expect(header).toEqual(expect.arrayContaining(['Tên đơn vị', 'Cấp', 'Tình trạng chung', 'Học tập chuyên đề (hạn 31/03/2024)', 'Số đoàn viên', 'Tỷ lệ đoàn viên đã học tập']));
+    const col = (name: string) => header.indexOf(name);
+    const body = rows.slice(rows.indexOf(header) + 1);
+    expect(body).toHaveLength(5);
+    const byName = new Map(body.map((r) => [r[col('Tên đơn vị')], r]));
+    expect(byName.get('CĐCS A')![col('Học tập chuyên đề (hạn 31/03/2024)')]).toBe('Đạt, đúng hạn');
+    expect(byName.get('CĐCS B')![col('Học tập chuyên đề (hạn 31/03/2024)')]).toBe('Quá hạn, chưa đạt');
+    expect(byName.get('CĐCS B')![col('Cấp')]).toBe('Cơ sở');
+    expect(byName.get('CĐCS A')![col('Tỷ lệ đoàn viên đã học tập')]).toBe(1);
+    const total = body.at(-1)!;
+    expect([total[col('Mã đơn vị')], total[col('Số đoàn viên')], total[col('Số đoàn viên đã học tập')], total[col('Tỷ lệ đoàn viên đã học tập')]]).toEqual(['Tổng cộng', 2, 1, 0.5]);
+
+    const csv = await api(app).get(`/campaigns/${campaignId}/compliance/${district}/export`).query({ format: 'csv', asOf: '2024-04-12', minPosition: last });
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text.startsWith('\uFEFFMã đơn vị,Tên đơn vị,Cấp,')).toBe(true);
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(1 + 3 + 1);
+    expect(lines.find((l: string) => l.includes('CĐCS B'))).toContain('Quá hạn, chưa đạt');
+    expect(lines.at(-1)).toMatch(/^Tổng cộng,LĐLĐ huyện,/);
+    const bad = await api(app).get(`/campaigns/${campaignId}/compliance/${district}/export`).query({ format: 'pdf' });
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'format']);
   });
 
   it('answers 404 before the plan was issued, for a unit outside the campaign, and 400 naming a malformed knownAt or status', async () => {

@@ -203,6 +203,37 @@ export async function subtreeCompliance(q: Queryable, campaign: CampaignAt, root
   return rows.map((r) => toUnitCompliance(r, campaign));
 }
 
+/**
+ * The subtree a page at a time (by code, after the given code and id), with each unit's
+ * parent's code: for exports that stream large subtrees without holding them whole.
+ */
+export async function* subtreeCompliancePages(
+  q: Queryable,
+  campaign: CampaignAt,
+  rootId: string,
+  asOf: string,
+  k: Knowledge,
+  pageSize = 1000,
+): AsyncGenerator<(UnitCompliance & { parentCode: string | null })[]> {
+  let after: [string, string] | null = null;
+  for (;;) {
+    const rows: (UnitRowSql & { parent_code: string | null })[] = await q.query(
+      `SELECT page.*, p.code AS parent_code FROM (
+         ${UNIT_SQL(`SELECT c.descendant_id AS unit_id FROM org_unit_closure c WHERE c.ancestor_id = $4::uuid AND ${ON('c', '$2')}`, k)}
+          WHERE ($5::text IS NULL OR (v.code, u.unit_id) > ($5::text, $6::uuid))
+          ORDER BY v.code, u.unit_id LIMIT $7) page
+       LEFT JOIN org_unit_versions p ON p.unit_id = page.parent_id AND ${ON('p', '$2')}
+       ORDER BY page.code, page.unit_id`,
+      [campaign.campaignId, asOf, k?.toString() ?? null, rootId, after?.[0] ?? null, after?.[1] ?? null, pageSize],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({ ...toUnitCompliance(r, campaign), parentCode: r.parent_code }));
+    if (rows.length < pageSize) return;
+    const last = rows.at(-1)!;
+    after = [last.code, last.unit_id];
+  }
+}
+
 export interface Rollup {
   readonly children: { total: number; byStatus: StatusCounts };
   readonly subtree: { total: number; byStatus: StatusCounts };

@@ -1,6 +1,10 @@
-import { Controller, Param, Query } from '@nestjs/common';
+import { Controller, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import { writeCsv, writeXlsx } from './compliance-export.js';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type AccessScope, CallerScope } from '../../infrastructure/auth/caller-scope.js';
 import { knowledgeTime, UuidParam } from '../../infrastructure/http/validators.js';
 import { ViewRoute } from '../../infrastructure/http/view-route.js';
@@ -13,6 +17,8 @@ import {
   ListOverdueQuery,
   type OverdueView,
   type Question,
+  coveredUnit,
+  stand,
 } from './compliance.queries.js';
 import {
   CommendationsAnswer,
@@ -20,7 +26,7 @@ import {
   type CommendationsView,
   ListCommendationsQuery,
 } from '../commendations/commendations.queries.js';
-import { ChildrenComplianceQuery, ComplianceQuery, OverdueQuery } from './compliance.requests.js';
+import { ChildrenComplianceQuery, ComplianceQuery, ExportQuery, OverdueQuery } from './compliance.requests.js';
 import { ChildrenComplianceAnswer, ComplianceAnswer, OverdueAnswer } from './compliance.responses.js';
 
 export function question(scope: AccessScope, campaignId: string, query: ComplianceQuery): Question {
@@ -33,6 +39,8 @@ export function question(scope: AccessScope, campaignId: string, query: Complian
   };
 }
 
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 const AS_OF_KNOWN_AT =
   'As of asOf (business date: facts dated on or before it, the hierarchy and memberships of that day), as known at knownAt (only facts recorded by then). ' +
   'Before the plan’s date: 404 campaign.not_issued_yet. A unit outside the caller’s scope: 404; outside the issuing unit’s subtree: 404 compliance.unit_not_covered.';
@@ -40,7 +48,11 @@ const AS_OF_KNOWN_AT =
 @ApiTags('compliance')
 @Controller('campaigns')
 export class ComplianceController {
-  constructor(private readonly queryBus: QueryBus) {}
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly ds: DataSource,
+    private readonly progress: ProjectionProgress,
+  ) {}
 
   @ViewRoute(':id/compliance/:unitId', {
     summary: 'How a unit stands against the campaign',
@@ -91,6 +103,34 @@ export class ComplianceController {
     return this.queryBus.execute(
       new ListCommendationsQuery(question(scope, campaignId, query), query.unitId.toLowerCase(), query.status ?? null, query.limit ?? 100, query.cursor ?? null),
     );
+  }
+
+  @ViewRoute(':id/compliance/:unitId/export', {
+    summary: 'The compliance of a subtree as a spreadsheet (XLSX or CSV), Vietnamese headers and labels',
+    answer: Object,
+    description:
+      `One row per active unit of the subtree on asOf, by code: its overall status and each requirement's, and its own figures; a total row last. ` +
+      `Streamed as it is read. The answer carries the position it reflects in X-Position. ${AS_OF_KNOWN_AT}`,
+  })
+  @ApiProduces(XLSX, 'text/csv')
+  async export(
+    @Param('id', new UuidParam('id')) campaignId: string,
+    @Param('unitId', new UuidParam('unitId')) unitId: string,
+    @Query() query: ExportQuery,
+    @CallerScope() scope: AccessScope,
+    @Res() res: Response,
+  ): Promise<void> {
+    const q = question(scope, campaignId, query);
+    const s = await stand(this.ds, this.progress, q);
+    const unit = await coveredUnit(this.ds, q, s, unitId);
+    const x = { campaign: s.campaign, unitId, unitName: unit.unit.name, asOf: q.asOf, knowledge: s.knowledge, knownAt: s.knownAt };
+    const file = `tuan-thu-${unit.unit.code.replace(/[^A-Za-z0-9_-]/g, '_')}-${q.asOf}.${query.format}`;
+    res.status(200);
+    res.setHeader('Content-Type', query.format === 'xlsx' ? XLSX : 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
+    res.setHeader('X-Position', s.position.toString());
+    if (query.format === 'xlsx') await writeXlsx(this.ds, x, res);
+    else await writeCsv(this.ds, x, res);
   }
 
   @ViewRoute(':id/overdue', {
