@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
+import type { Response } from 'superagent';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { api, enrol, type TestApp, useTestApp } from '../support/test-app.js';
 
@@ -171,7 +172,7 @@ describe('compliance views through HTTP', () => {
     const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
     await enrol(app, { unitId: schoolB, fullName: 'Mai, "Cô giáo"', joinedOn: '2020-01-01' });
     const last = await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
-    const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (e: Error | null, body: Buffer) => void) => {
+    const binary = (res: Response, done: (e: Error | null, body: Buffer) => void) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => done(null, Buffer.concat(chunks)));
@@ -181,7 +182,7 @@ describe('compliance views through HTTP', () => {
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');
     expect(xlsx.headers['content-disposition']).toMatch(/attachment; filename="tuan-thu-.*-2024-04-12\.xlsx"/);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(xlsx.body as Buffer);
+    await workbook.xlsx.load(xlsx.body as ArrayBuffer);
     const sheet = workbook.getWorksheet('Tuân thủ')!;
     const rows = sheet.getSheetValues().filter((r) => Array.isArray(r)) as unknown[][];
     const header = rows.find((r) => r.includes('Mã đơn vị'))!;

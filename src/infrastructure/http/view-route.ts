@@ -9,14 +9,30 @@ import { IdPathParams, ProblemResponses } from './command-route.js';
  * answer, its problem+json errors and bearer auth. The query parameters are documented by
  * the query class the handler takes (`@Query() query: AsOfQuery`).
  */
-export function ViewRoute(path: string, options: { readonly summary: string; readonly answer: Type<unknown>; readonly description?: string }): MethodDecorator {
+export function ViewRoute(
+  path: string,
+  options: {
+    readonly summary: string;
+    readonly description?: string;
+    /** A JSON answer, or the media types of a file (a spreadsheet) the route streams instead. */
+    readonly answer: Type<unknown> | { readonly files: readonly string[] };
+  },
+): MethodDecorator {
+  const answer = options.answer;
+  const ok =
+    'files' in answer
+      ? ApiOkResponse({
+          description: 'The file, with the log position it reflects in X-Position',
+          content: Object.fromEntries(answer.files.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+        })
+      : ApiOkResponse({ type: answer, description: 'The view, with the log position it reflects' });
   return applyDecorators(
     Access.read(),
     Get(path),
     ApiOperation({ summary: options.summary, description: options.description }),
     ApiBearerAuth(),
     IdPathParams(path),
-    ApiOkResponse({ type: options.answer, description: 'The view, with the log position it reflects' }),
+    ok,
     ProblemResponses(400, 401, 403, 404, 429, 503),
   );
 }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import { writeCsv, writeXlsx } from './compliance-export.js';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { type AccessScope, CallerScope } from '../../infrastructure/auth/caller-scope.js';
 import { knowledgeTime, UuidParam } from '../../infrastructure/http/validators.js';
 import { ViewRoute } from '../../infrastructure/http/view-route.js';
@@ -107,12 +107,11 @@ export class ComplianceController {
 
   @ViewRoute(':id/compliance/:unitId/export', {
     summary: 'The compliance of a subtree as a spreadsheet (XLSX or CSV), Vietnamese headers and labels',
-    answer: Object,
+    answer: { files: [XLSX, 'text/csv'] },
     description:
       `One row per active unit of the subtree on asOf, by code: its overall status and each requirement's, and its own figures; a total row last. ` +
       `Streamed as it is read. The answer carries the position it reflects in X-Position. ${AS_OF_KNOWN_AT}`,
   })
-  @ApiProduces(XLSX, 'text/csv')
   async export(
     @Param('id', new UuidParam('id')) campaignId: string,
     @Param('unitId', new UuidParam('unitId')) unitId: string,
