@@ -21,6 +21,7 @@ import { GetOrgUnitHandler, GetOrgUnitQuery, ListChildUnitsHandler, ListChildUni
 import { CeilingDatabase, prepareCeilingTables, startCeiling } from './ceiling.js';
 import { closedLoop, type CpuUse, type Figures, figures, HttpLoad, type HttpRequest, type LoopResult, watchCpu } from './load.js';
 import { CpuProfiler, PgStatements, preloadPgStatStatements, PROBE } from './profiling.js';
+import { viewMeasures } from './views.js';
 
 /**
  * Throughput figures of the event store, the projections and the HTTP commands, on one
@@ -38,6 +39,9 @@ import { CpuProfiler, PgStatements, preloadPgStatStatements, PROBE } from './pro
  * authentication, validation and scope checks, its projections running, each as a share
  * of the ceiling.
  *
+ * Part 3 (views.ts): the compliance views, snapshots and exports on a generated province and
+ * nation; BENCH_PARTS=views runs it alone.
+ *
  * Profiling aids (opt-in): BENCH_PG_STATEMENTS=1 (pg_stat_statements: top statements and
  * round trips per operation of each part-2 measure), BENCH_CPU_PROFILE=<dir> (a V8 CPU
  * profile of each part-2 measure, <dir>/<measure>.cpuprofile, and its top self-time functions).
@@ -50,6 +54,8 @@ const HTTP_REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 3000);
 const HTTP_WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 300);
 /** Commands sent to the service before its first measure, per kind of caller (uncounted). */
 const SERVICE_WARMUP = Number(process.env.BENCH_SERVICE_WARMUP ?? 1000);
+/** BENCH_PARTS=views runs part 3 alone (the views at scale). */
+const ONLY_VIEWS = process.env.BENCH_PARTS === 'views';
 const PG_STATEMENTS = ['1', 'true', 'yes'].includes((process.env.BENCH_PG_STATEMENTS ?? '').toLowerCase());
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE || null;
 /** The credentials `startEmbeddedPostgres` gives the clusters it creates (for the pg_stat_statements pre-initialisation). */
@@ -109,6 +115,12 @@ async function main(): Promise<void> {
     }
     embedded = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: 54399, database: 'bench', persistent: false });
     url = embedded.url;
+  }
+  if (ONLY_VIEWS) {
+    await viewMeasures(url);
+    await embedded?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+    return;
   }
   const ds: DataSource = createDataSource(url, 20);
   await ds.initialize();
@@ -221,6 +233,7 @@ async function main(): Promise<void> {
   await store.close();
 
   await concurrentMeasures(url, { provinceId, districts, grassroots: grassroots.map((g) => g.unitId) });
+  await viewMeasures(url);
 
   await ds.destroy();
   await embedded?.stop();

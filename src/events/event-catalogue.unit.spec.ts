@@ -5,6 +5,7 @@ import * as campaignEvents from './campaign/campaign-events.js';
 import * as commendationEvents from './campaign/commendation-events.js';
 import * as pledgeEvents from './campaign/pledge-events.js';
 import * as reportEvents from './campaign/report-events.js';
+import * as snapshotEvents from './campaign/snapshot-events.js';
 import * as studySessionEvents from './campaign/study-session-events.js';
 import * as unitRecordEvents from './campaign/unit-record-events.js';
 import * as memberEvents from './org/member-events.js';
@@ -24,7 +25,7 @@ describe('the event catalogue', () => {
 
   it('names each type once: no definition shadows another', () => {
     // Every list of definitions the event modules export (`…_EVENTS`), whatever the catalogue imports.
-    const modules = [campaignEvents, commendationEvents, pledgeEvents, reportEvents, studySessionEvents, unitRecordEvents, memberEvents, orgUnitEvents];
+    const modules = [campaignEvents, commendationEvents, pledgeEvents, reportEvents, snapshotEvents, studySessionEvents, unitRecordEvents, memberEvents, orgUnitEvents];
     const definitions = modules.flatMap((m) => Object.entries(m).flatMap(([name, value]) => (name.endsWith('_EVENTS') ? (value as readonly { type: string }[]) : [])));
     expect(definitions.length).toBeGreaterThan(25);
     expect(new Set(definitions.map((d) => d.type)).size).toBe(definitions.length);

@@ -120,7 +120,9 @@ export class ComplianceProjection implements Projection<(typeof HANDLES)[number]
 
   async apply(events: readonly ComplianceEvent[], manager: EntityManager): Promise<void> {
     const batch = new Batch(manager);
-    for (const event of await unappliedEvents(manager, STREAM_REVISIONS, events)) {
+    const fresh = await unappliedEvents(manager, STREAM_REVISIONS, events);
+    await batch.prefetch(fresh);
+    for (const event of fresh) {
       const mark: Mark = { position: event.position, recordedAt: event.recordedAt };
       const touched = await batch.touchedBy(event);
       await batch.settleBefore(touched, mark);
@@ -141,9 +143,28 @@ class Batch {
   private readonly dirtyUnitFacts = new Set<string>();
   private readonly dirtyMemberFacts = new Set<string>();
   private readonly pending = new Map<string, Mark>();
+  /** Each member's spans as enrolled and transferred, once read in this batch (kept in step with every change). */
+  private readonly spans = new Map<string, RawSpan[]>();
+  /** The campaigns each member has facts for, once read in this batch. */
+  private readonly memberCampaigns = new Map<string, Set<string>>();
+  /** The campaigns each unit has a stored timeline for, once read in this batch. */
+  private readonly unitCampaigns = new Map<string, Set<string>>();
   private spanInserts: { memberId: string; from: string; unitId: string }[] = [];
 
   constructor(private readonly m: EntityManager) {}
+
+  /** Reads at once the spans and campaigns of every member the events name. */
+  async prefetch(events: readonly ComplianceEvent[]): Promise<void> {
+    const members = new Set<string>();
+    for (const e of events) {
+      const d = e.data as { memberId?: string; attendeeMemberIds?: string[]; add?: string[]; remove?: string[] };
+      if (d.memberId) members.add(d.memberId);
+      for (const list of [d.attendeeMemberIds, d.add, d.remove]) for (const id of list ?? []) members.add(id);
+    }
+    if (members.size === 0) return;
+    await this.rawSpans([...members]);
+    await this.loadMemberCampaigns([...members]);
+  }
 
   // ---- the timelines an event can change ------------------------------------------------
 
@@ -221,11 +242,17 @@ class Batch {
   private async everyTimelineOf(units: Set<string>, keys: Set<string>): Promise<void> {
     if (units.size === 0) return;
     for (const u of units) keys.add(countKey(u));
-    const rows: { campaign_id: string }[] = await this.m.query(
-      `SELECT DISTINCT campaign_id FROM compliance_versions WHERE unit_id = ANY($1::uuid[]) AND known_to IS NULL`,
-      [[...units]],
-    );
-    const campaigns = new Set(rows.map((r) => r.campaign_id));
+    const missing = [...units].filter((u) => !this.unitCampaigns.has(u));
+    if (missing.length > 0) {
+      const rows: { campaign_id: string; unit_id: string }[] = await this.m.query(
+        `SELECT DISTINCT campaign_id, unit_id FROM compliance_versions WHERE unit_id = ANY($1::uuid[]) AND known_to IS NULL`,
+        [missing],
+      );
+      for (const u of missing) this.unitCampaigns.set(u, new Set());
+      for (const r of rows) this.unitCampaigns.get(r.unit_id)!.add(r.campaign_id);
+    }
+    const campaigns = new Set<string>();
+    for (const u of units) for (const c of this.unitCampaigns.get(u)!) campaigns.add(c);
     for (const key of this.pending.keys()) {
       const [kind, campaignId, unitId] = key.split(' ');
       if (kind === 'c' && units.has(unitId!)) campaigns.add(campaignId!);
@@ -299,6 +326,7 @@ class Batch {
     };
     const fresh = timeline(plan, inputs).map((s) => ({ from: s.from, to: s.to, payload: versionColumns(s) }));
     await writeTimeline(this.m, 'compliance_versions', { campaign_id: campaignId, unit_id: unitId }, fresh, position, PAIR_COLUMNS);
+    this.unitCampaigns.get(unitId)?.add(campaignId);
   }
 
   // ---- the working state -----------------------------------------------------------------
@@ -322,11 +350,17 @@ class Batch {
       }
       case 'MemberEnrolled':
         this.spanInserts.push({ memberId: e.data.memberId, from: e.data.joinedOn, unitId: e.data.unitId });
+        this.spans.set(e.data.memberId, [...(this.spans.get(e.data.memberId) ?? []).filter((x) => x.from !== e.data.joinedOn), { unitId: e.data.unitId, from: e.data.joinedOn, to: null }]);
         return;
       case 'MemberTransferred':
       case 'MemberLeft': {
         await this.flushSpans();
         const { memberId, effectiveOn } = e.data;
+        const kept = ((await this.rawSpans([memberId])).get(memberId) ?? [])
+          .filter((x) => x.from < effectiveOn)
+          .map((x) => (x.to === null || x.to > effectiveOn ? { ...x, to: effectiveOn } : x));
+        if (e.type === 'MemberTransferred') kept.push({ unitId: e.data.toUnitId, from: effectiveOn, to: null });
+        this.spans.set(memberId, kept);
         await this.m.query(`DELETE FROM compliance_member_spans WHERE member_id = $1 AND valid_from >= $2`, [memberId, effectiveOn]);
         await this.m.query(`UPDATE compliance_member_spans SET valid_to = $2 WHERE member_id = $1 AND (valid_to IS NULL OR valid_to > $2)`, [
           memberId,
@@ -530,19 +564,18 @@ class Batch {
   }
 
   private async rawSpans(memberIds: readonly string[]): Promise<Map<string, RawSpan[]>> {
-    await this.flushSpans();
-    const rows: { member_id: string; unit_id: string; valid_from: string; valid_to: string | null }[] = await this.m.query(
-      `SELECT member_id, unit_id, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to
-         FROM compliance_member_spans WHERE member_id = ANY($1::uuid[]) ORDER BY member_id, valid_from`,
-      [memberIds],
-    );
-    const out = new Map<string, RawSpan[]>();
-    for (const r of rows) {
-      const list = out.get(r.member_id) ?? [];
-      list.push({ unitId: r.unit_id, from: r.valid_from, to: r.valid_to });
-      out.set(r.member_id, list);
+    const missing = [...new Set(memberIds.filter((id) => !this.spans.has(id)))];
+    if (missing.length > 0) {
+      await this.flushSpans();
+      const rows: { member_id: string; unit_id: string; valid_from: string; valid_to: string | null }[] = await this.m.query(
+        `SELECT member_id, unit_id, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to
+           FROM compliance_member_spans WHERE member_id = ANY($1::uuid[]) ORDER BY member_id, valid_from`,
+        [missing],
+      );
+      for (const id of missing) this.spans.set(id, []);
+      for (const r of rows) this.spans.get(r.member_id)!.push({ unitId: r.unit_id, from: r.valid_from, to: r.valid_to });
     }
-    return out;
+    return new Map(memberIds.map((id) => [id, this.spans.get(id)!]));
   }
 
   private async unitsOfMember(memberId: string): Promise<string[]> {
@@ -584,11 +617,20 @@ class Batch {
     return row?.attendees ?? [];
   }
 
+  private async loadMemberCampaigns(memberIds: readonly string[]): Promise<void> {
+    const missing = [...new Set(memberIds.filter((id) => !this.memberCampaigns.has(id)))];
+    if (missing.length === 0) return;
+    const rows: { member_id: string; campaign_id: string }[] = await this.m.query(
+      `SELECT member_id, campaign_id FROM compliance_member_facts WHERE member_id = ANY($1::uuid[])`,
+      [missing],
+    );
+    for (const id of missing) this.memberCampaigns.set(id, new Set());
+    for (const r of rows) this.memberCampaigns.get(r.member_id)!.add(r.campaign_id);
+  }
+
   private async campaignsOfMember(memberId: string): Promise<string[]> {
-    const rows: { campaign_id: string }[] = await this.m.query(`SELECT campaign_id FROM compliance_member_facts WHERE member_id = $1`, [memberId]);
-    const campaigns = new Set(rows.map((r) => r.campaign_id));
-    for (const key of this.memberFacts.keys()) if (key.endsWith(` ${memberId}`)) campaigns.add(key.split(' ')[0]!);
-    return [...campaigns];
+    await this.loadMemberCampaigns([memberId]);
+    return [...this.memberCampaigns.get(memberId)!];
   }
 
   private async factsOfUnit(campaignId: string, unitId: string): Promise<StoredUnitFacts> {
@@ -627,6 +669,8 @@ class Batch {
 
   private async editMemberFacts(campaignId: string, memberId: string): Promise<StoredMemberFacts> {
     await this.loadMemberFacts(campaignId, [memberId]);
+    await this.loadMemberCampaigns([memberId]);
+    this.memberCampaigns.get(memberId)!.add(campaignId);
     const key = `${campaignId} ${memberId}`;
     this.dirtyMemberFacts.add(key);
     return this.memberFacts.get(key)!;

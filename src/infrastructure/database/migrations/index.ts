@@ -11,6 +11,7 @@ import { ServiceSecrets1732500000900 } from './1732500000900-service-secrets.js'
 import { Compliance1732500001000 } from './1732500001000-compliance.js';
 import { CommendationsView1732500001100 } from './1732500001100-commendations-view.js';
 import { PeriodSnapshots1732500001200 } from './1732500001200-period-snapshots.js';
+import { RecordedPerTransaction1732500001300 } from './1732500001300-recorded-per-transaction.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   Compliance1732500001000,
   CommendationsView1732500001100,
   PeriodSnapshots1732500001200,
+  RecordedPerTransaction1732500001300,
 ];
