@@ -264,13 +264,15 @@ class Batch {
 
   /** Timelines waiting for a change recorded at another time are computed before the next change touches their state. */
   async settleBefore(keys: Set<string>, mark: Mark): Promise<void> {
+    const due: [string, Mark][] = [];
     for (const key of keys) {
       const waiting = this.pending.get(key);
       if (waiting && waiting.recordedAt.getTime() !== mark.recordedAt.getTime()) {
-        await this.settle(key, waiting);
+        due.push([key, waiting]);
         this.pending.delete(key);
       }
     }
+    await this.settle(due);
   }
 
   markPending(keys: Set<string>, mark: Mark): void {
@@ -282,51 +284,74 @@ class Batch {
   }
 
   async settleAll(): Promise<void> {
-    for (const [key, mark] of this.pending) await this.settle(key, mark);
+    const due = [...this.pending];
     this.pending.clear();
+    await this.settle(due);
   }
 
-  private async settle(key: string, mark: Mark): Promise<void> {
+  /**
+   * Computes the given timelines afresh and writes their differences, each at its own
+   * position: the units' members, their facts and the stored rows are read for all of them at
+   * once, and the rows written in one statement per table.
+   */
+  private async settle(due: readonly [string, Mark][]): Promise<void> {
+    if (due.length === 0) return;
     await this.flushSpans();
-    await this.m.query(`INSERT INTO compliance_knowledge (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-      mark.position.toString(),
-      mark.recordedAt,
-    ]);
-    const [kind, a, b] = key.split(' ');
-    if (kind === 'm') await this.settleCount(a!, mark.position);
-    else await this.settlePair(a!, b!, mark.position);
-  }
-
-  private async settleCount(unitId: string, position: bigint): Promise<void> {
-    const spans = (await this.membersOf(unitId)).flatMap((m) => m.spans);
-    const fresh = memberCountTimeline(spans).map((s) => ({ from: s.from, to: s.to, payload: { members: s.members } }));
-    await writeTimeline(this.m, 'unit_member_versions', { unit_id: unitId }, fresh, position, COUNT_COLUMNS);
-  }
-
-  private async settlePair(campaignId: string, unitId: string, position: bigint): Promise<void> {
-    const plan = await this.plan(campaignId);
-    const unit = await this.unit(unitId);
-    if (!plan || !unit) return;
-    const facts = await this.factsOfUnit(campaignId, unitId);
-    const members = await this.membersOf(unitId);
-    const memberFacts = await this.factsOfMembers(
-      campaignId,
-      members.map((x) => x.memberId),
+    const marks = new Map(due.map(([, mark]) => [mark.position, mark.recordedAt]));
+    await this.m.query(
+      `INSERT INTO compliance_knowledge (position, recorded_at) SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) ON CONFLICT DO NOTHING`,
+      [[...marks.keys()].map(String), [...marks.values()]],
     );
-    const inputs: UnitFacts = {
-      level: unit.level,
-      sessions: Object.values(facts.sessions),
-      implementationPlanOn: facts.implementationPlanOn,
-      actionPlan: facts.actionPlan,
-      reports: facts.reports,
-      members: members.map(({ memberId, spans }): MemberFacts => {
-        const f = memberFacts.get(memberId) ?? emptyMemberFacts();
-        return { spans, studiedOn: Object.values(f.studied), pledge: f.pledge };
-      }),
-    };
-    const fresh = timeline(plan, inputs).map((s) => ({ from: s.from, to: s.to, payload: versionColumns(s) }));
-    await writeTimeline(this.m, 'compliance_versions', { campaign_id: campaignId, unit_id: unitId }, fresh, position, PAIR_COLUMNS);
-    this.unitCampaigns.get(unitId)?.add(campaignId);
+    const counts: { unitId: string; position: bigint }[] = [];
+    const pairs: { campaignId: string; unitId: string; position: bigint }[] = [];
+    for (const [key, mark] of due) {
+      const [kind, a, b] = key.split(' ');
+      if (kind === 'm') counts.push({ unitId: a!, position: mark.position });
+      else pairs.push({ campaignId: a!, unitId: b!, position: mark.position });
+    }
+    const members = await this.membersOfUnits([...new Set([...counts.map((c) => c.unitId), ...pairs.map((p) => p.unitId)])]);
+
+    await writeTimelines(
+      this.m,
+      'unit_member_versions',
+      counts.map((c) => ({
+        key: { unit_id: c.unitId },
+        position: c.position,
+        fresh: memberCountTimeline((members.get(c.unitId) ?? []).flatMap((m) => m.spans)).map((x) => ({ from: x.from, to: x.to, payload: { members: x.members } })),
+      })),
+    );
+
+    const items: TimelineItem[] = [];
+    for (const campaignId of new Set(pairs.map((p) => p.campaignId))) {
+      const plan = await this.plan(campaignId);
+      if (!plan) continue;
+      const mine = pairs.filter((p) => p.campaignId === campaignId);
+      await this.loadMemberFacts(campaignId, mine.flatMap((p) => (members.get(p.unitId) ?? []).map((x) => x.memberId)));
+      await this.loadUnitFacts(campaignId, mine.map((p) => p.unitId));
+      for (const pair of mine) {
+        const unit = await this.unit(pair.unitId);
+        if (!unit) continue;
+        const facts = await this.factsOfUnit(campaignId, pair.unitId);
+        const inputs: UnitFacts = {
+          level: unit.level,
+          sessions: Object.values(facts.sessions),
+          implementationPlanOn: facts.implementationPlanOn,
+          actionPlan: facts.actionPlan,
+          reports: facts.reports,
+          members: (members.get(pair.unitId) ?? []).map(({ memberId, spans }): MemberFacts => {
+            const f = this.memberFacts.get(`${campaignId} ${memberId}`) ?? emptyMemberFacts();
+            return { spans, studiedOn: Object.values(f.studied), pledge: f.pledge };
+          }),
+        };
+        items.push({
+          key: { campaign_id: campaignId, unit_id: pair.unitId },
+          position: pair.position,
+          fresh: timeline(plan, inputs).map((x) => ({ from: x.from, to: x.to, payload: versionColumns(x) })),
+        });
+        this.unitCampaigns.get(pair.unitId)?.add(campaignId);
+      }
+    }
+    await writeTimelines(this.m, 'compliance_versions', items);
   }
 
   // ---- the working state -----------------------------------------------------------------
@@ -589,27 +614,51 @@ class Batch {
     return [...units];
   }
 
-  /** The members who belong to the unit on some day, with the days they do. */
-  private async membersOf(unitId: string): Promise<{ memberId: string; spans: Span[] }[]> {
+  /** The members who belong to each unit on some day (through the units merged into it), with the days they do. */
+  private async membersOfUnits(unitIds: readonly string[]): Promise<Map<string, { memberId: string; spans: Span[] }[]>> {
+    const out = new Map<string, { memberId: string; spans: Span[] }[]>(unitIds.map((u) => [u, []]));
+    if (unitIds.length === 0) return out;
     await this.flushSpans();
-    const predecessors: { unit_id: string }[] = await this.m.query(
+    const rows: { root: string; member_id: string }[] = await this.m.query(
       `WITH RECURSIVE preds AS (
-           SELECT $1::uuid AS unit_id, 0 AS depth
+           SELECT u AS root, u AS unit_id, 0 AS depth FROM unnest($1::uuid[]) AS u
          UNION
-           SELECT u.unit_id, p.depth + 1 FROM compliance_units u JOIN preds p ON u.merged_into = p.unit_id WHERE p.depth < ${MAX_HOPS})
-       SELECT DISTINCT unit_id FROM preds`,
-      [unitId],
+           SELECT p.root, c.unit_id, p.depth + 1 FROM compliance_units c JOIN preds p ON c.merged_into = p.unit_id WHERE p.depth < ${MAX_HOPS})
+       SELECT DISTINCT p.root, s.member_id FROM preds p JOIN compliance_member_spans s ON s.unit_id = p.unit_id`,
+      [unitIds],
     );
-    const ids: { member_id: string }[] = await this.m.query(`SELECT DISTINCT member_id FROM compliance_member_spans WHERE unit_id = ANY($1::uuid[])`, [
-      predecessors.map((p) => p.unit_id),
-    ]);
-    const raw = await this.rawSpans(ids.map((r) => r.member_id));
-    const out: { memberId: string; spans: Span[] }[] = [];
-    for (const [memberId, spans] of raw) {
-      const here = (await this.resolve(spans)).filter((s) => s.unitId === unitId).map(({ from, to }) => ({ from, to }));
-      if (here.length > 0) out.push({ memberId, spans: here });
+    const raw = await this.rawSpans([...new Set(rows.map((r) => r.member_id))]);
+    await this.loadUnits([...new Set([...raw.values()].flatMap((spans) => spans.map((x) => x.unitId)))]);
+    for (const r of rows) {
+      const here = (await this.resolve(raw.get(r.member_id)!)).filter((x) => x.unitId === r.root).map(({ from, to }) => ({ from, to }));
+      if (here.length > 0) out.get(r.root)!.push({ memberId: r.member_id, spans: here });
     }
-    return out.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    for (const list of out.values()) list.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    return out;
+  }
+
+  private async loadUnits(unitIds: readonly string[]): Promise<void> {
+    const missing = unitIds.filter((u) => !this.units.has(u));
+    if (missing.length === 0) return;
+    const rows: { unit_id: string; level: OrgLevel; ended_on: string | null; merged_into: string | null }[] = await this.m.query(
+      `SELECT unit_id, level, to_char(ended_on, 'YYYY-MM-DD') AS ended_on, merged_into FROM compliance_units WHERE unit_id = ANY($1::uuid[])`,
+      [missing],
+    );
+    for (const u of missing) this.units.set(u, null);
+    for (const r of rows) this.units.set(r.unit_id, { level: r.level, endedOn: r.ended_on, mergedInto: r.merged_into });
+    const next = rows.flatMap((r) => (r.merged_into && !this.units.has(r.merged_into) ? [r.merged_into] : []));
+    if (next.length > 0) await this.loadUnits(next);
+  }
+
+  private async loadUnitFacts(campaignId: string, unitIds: readonly string[]): Promise<void> {
+    const missing = unitIds.filter((u) => !this.unitFacts.has(`${campaignId} ${u}`));
+    if (missing.length === 0) return;
+    const rows: { unit_id: string; facts: StoredUnitFacts }[] = await this.m.query(
+      `SELECT unit_id, facts FROM compliance_unit_facts WHERE campaign_id = $1 AND unit_id = ANY($2::uuid[])`,
+      [campaignId, missing],
+    );
+    const found = new Map(rows.map((r) => [r.unit_id, r.facts]));
+    for (const u of missing) this.unitFacts.set(`${campaignId} ${u}`, found.get(u) ?? emptyUnitFacts());
   }
 
   private async attendees(sessionId: string): Promise<string[]> {
@@ -662,11 +711,6 @@ class Batch {
     for (const id of missing) this.memberFacts.set(`${campaignId} ${id}`, found.get(id) ?? emptyMemberFacts());
   }
 
-  private async factsOfMembers(campaignId: string, memberIds: readonly string[]): Promise<Map<string, StoredMemberFacts>> {
-    await this.loadMemberFacts(campaignId, memberIds);
-    return new Map(memberIds.map((id) => [id, this.memberFacts.get(`${campaignId} ${id}`)!]));
-  }
-
   private async editMemberFacts(campaignId: string, memberId: string): Promise<StoredMemberFacts> {
     await this.loadMemberFacts(campaignId, [memberId]);
     await this.loadMemberCampaigns([memberId]);
@@ -712,7 +756,6 @@ interface TimelineRow {
   readonly payload: Record<string, unknown>;
 }
 
-const COUNT_COLUMNS = ['members'] as const;
 const PAIR_COLUMNS = [
   'status',
   'requirements',
@@ -745,56 +788,91 @@ function versionColumns(s: Segment): Record<(typeof PAIR_COLUMNS)[number], unkno
 /** A canonical text of a row's content, to compare the stored with the fresh. */
 const same = (a: TimelineRow, b: TimelineRow): boolean => a.from === b.from && a.to === b.to && canonicalJson(a.payload) === canonicalJson(b.payload);
 
+interface TimelineItem {
+  readonly key: Record<string, string>;
+  readonly fresh: readonly TimelineRow[];
+  readonly position: bigint;
+}
+
+const TABLES = {
+  compliance_versions: {
+    keys: [
+      ['campaign_id', 'uuid'],
+      ['unit_id', 'uuid'],
+    ],
+    columns: [
+      ['status', 'text'],
+      ['requirements', 'jsonb'],
+      ['members', 'int'],
+      ['members_studied', 'int'],
+      ['pledges', 'int'],
+      ['pledges_counted', 'int'],
+      ['late_pledges', 'int'],
+      ['short_pledges', 'int'],
+      ['sessions', 'int'],
+      ['focal_tasks', 'int'],
+    ],
+  },
+  unit_member_versions: { keys: [['unit_id', 'uuid']], columns: [['members', 'int']] },
+} as const;
+
 /**
- * Replaces the latest knowledge of one timeline by `fresh`: rows that no longer hold get
- * `known_to = position`, rows that are new are inserted with `known_from = position`; rows
- * that still hold are left as they are.
+ * Replaces the latest knowledge of each timeline by its fresh rows: rows that no longer hold
+ * get `known_to` (the item's position), new rows are inserted known from it, rows that still
+ * hold are left as they are. One read, one update and one insert for all the items.
  */
-async function writeTimeline(
-  m: EntityManager,
-  table: 'compliance_versions' | 'unit_member_versions',
-  key: Record<string, string>,
-  fresh: readonly TimelineRow[],
-  position: bigint,
-  columns: readonly string[],
-): Promise<void> {
-  const keyColumns = Object.keys(key);
-  const where = keyColumns.map((k, i) => `${k} = $${i + 1}`).join(' AND ');
-  const stored: (Record<string, unknown> & { valid_from: string; valid_to: string | null; known_from: string })[] = await m.query(
-    `SELECT to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to, known_from, ${columns.join(', ')}
-       FROM ${table} WHERE ${where} AND known_to IS NULL`,
-    Object.values(key),
+async function writeTimelines(m: EntityManager, table: keyof typeof TABLES, items: readonly TimelineItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const { keys, columns } = TABLES[table];
+  const keyNames: string[] = keys.map(([k]) => k);
+  const columnNames = columns.map(([c]) => c);
+  const keyOf = (r: Record<string, unknown>): string => keyNames.map((k) => String(r[k])).join(' ');
+  const stored: (Record<string, unknown> & { valid_from: string; valid_to: string | null })[] = await m.query(
+    `SELECT ${keyNames.map((k) => `t.${k}`).join(', ')}, to_char(t.valid_from, 'YYYY-MM-DD') AS valid_from, to_char(t.valid_to, 'YYYY-MM-DD') AS valid_to,
+            ${columnNames.map((c) => `t.${c}`).join(', ')}
+       FROM ${table} t JOIN unnest(${keys.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS x(${keyNames.join(', ')})
+         ON ${keyNames.map((k) => `t.${k} = x.${k}`).join(' AND ')}
+      WHERE t.known_to IS NULL`,
+    keyNames.map((k) => items.map((item) => item.key[k])),
   );
-  const current: (TimelineRow & { knownFrom: string })[] = stored.map((r) => ({
-    from: r.valid_from,
-    to: r.valid_to,
-    knownFrom: r.known_from,
-    payload: Object.fromEntries(columns.map((c) => [c, r[c]])),
-  }));
-  const closing = current.filter((c) => !fresh.some((f) => same(c, f)));
-  const opening = fresh.filter((f) => !current.some((c) => same(c, f)));
-  if (closing.length === 0 && opening.length === 0) return;
-  const n = keyColumns.length;
-  if (closing.length > 0)
+  const current = new Map<string, TimelineRow[]>();
+  for (const r of stored) {
+    const list = current.get(keyOf(r)) ?? [];
+    list.push({ from: r.valid_from, to: r.valid_to, payload: Object.fromEntries(columnNames.map((c) => [c, r[c]])) });
+    current.set(keyOf(r), list);
+  }
+  const closing: { key: Record<string, string>; from: string; position: bigint }[] = [];
+  const opening: { key: Record<string, string>; row: TimelineRow; position: bigint }[] = [];
+  for (const item of items) {
+    const now = current.get(keyOf(item.key)) ?? [];
+    for (const c of now) if (!item.fresh.some((f) => same(c, f))) closing.push({ key: item.key, from: c.from, position: item.position });
+    for (const f of item.fresh) if (!now.some((c) => same(c, f))) opening.push({ key: item.key, row: f, position: item.position });
+  }
+  if (closing.length > 0) {
+    const n = keys.length;
     await m.query(
-      `UPDATE ${table} SET known_to = $${n + 1} WHERE ${where} AND known_to IS NULL AND valid_from = ANY($${n + 2}::date[])`,
-      [...Object.values(key), position.toString(), closing.map((c) => c.from)],
+      `UPDATE ${table} t SET known_to = x.position
+         FROM unnest(${keys.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}, $${n + 1}::date[], $${n + 2}::bigint[]) AS x(${keyNames.join(', ')}, valid_from, position)
+        WHERE ${keyNames.map((k) => `t.${k} = x.${k}`).join(' AND ')} AND t.valid_from = x.valid_from AND t.known_to IS NULL`,
+      [...keyNames.map((k) => closing.map((c) => c.key[k])), closing.map((c) => c.from), closing.map((c) => c.position.toString())],
     );
+  }
   if (opening.length > 0) {
-    const all = [...keyColumns, 'valid_from', 'valid_to', 'known_from', ...columns];
-    const values: unknown[] = [];
-    const tuples = opening.map((row) => {
-      const cells = [
-        ...Object.values(key),
-        row.from,
-        row.to,
-        position.toString(),
-        ...columns.map((c) => (c === 'requirements' ? JSON.stringify(row.payload[c]) : row.payload[c])),
-      ];
-      const start = values.length;
-      values.push(...cells);
-      return `(${cells.map((_, i) => `$${start + i + 1}`).join(', ')})`;
-    });
-    await m.query(`INSERT INTO ${table} (${all.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    const all = [...keys, ['valid_from', 'date'], ['valid_to', 'date'], ['known_from', 'bigint'], ...columns] as const;
+    const values = all.map(([name]) =>
+      opening.map((o) => {
+        if (name === 'valid_from') return o.row.from;
+        if (name === 'valid_to') return o.row.to;
+        if (name === 'known_from') return o.position.toString();
+        if (keyNames.includes(name)) return o.key[name];
+        const v = o.row.payload[name];
+        return name === 'requirements' ? JSON.stringify(v) : v;
+      }),
+    );
+    await m.query(
+      `INSERT INTO ${table} (${all.map(([name]) => name).join(', ')})
+       SELECT * FROM unnest(${all.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`,
+      values,
+    );
   }
 }
