@@ -30,8 +30,8 @@ const BATCH = 1000;
 const DISTRICT_SIZE = 100;
 
 const REQUIREMENTS = {
-  study: { dueOn: '2024-03-31', levels: ['district', 'grassroots'], minAttendanceRatio: 0.9 },
-  pledge: { dueOn: '2024-04-10', levels: ['grassroots'], minItems: 2, minRatio: 1 },
+  study: { dueOn: '2024-03-31', levels: ['district', 'grassroots'], minAttendanceRatio: 0.6 },
+  pledge: { dueOn: '2024-04-10', levels: ['grassroots'], minItems: 2, minRatio: 0.9 },
   actionPlan: { dueOn: '2024-04-30', levels: ['district', 'grassroots'], minFocalTasks: 1 },
   implementationPlan: { dueOn: '2024-03-20', levels: ['district'] },
   reports: [

@@ -8,9 +8,11 @@ import { OrgStructureProjection } from '../../src/read-models/org-structure/org-
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { walkingScopeFunctions } from '../../src/infrastructure/database/migrations/1732500000300-access.js';
 
+/** Positions as the store gives them: unique in the database, whichever test writes them. */
+let lastPosition = 1000n;
+
 /** Org unit events built by hand, with stream revisions and positions as the store gives them. */
 class Log {
-  private position = 1000n;
   private readonly revisions = new Map<string, bigint>();
   readonly events: StoredEvent[] = [];
 
@@ -18,13 +20,13 @@ class Log {
     const stream = `orgUnit-${unitId}`;
     const revision = (this.revisions.get(stream) ?? -1n) + 1n;
     this.revisions.set(stream, revision);
-    this.position += 1n;
+    const position = ++lastPosition;
     const stored: StoredEvent = {
       id: randomUUID(),
       stream,
       streamRevision: revision,
-      position: this.position,
-      logCursor: this.position.toString(),
+      position,
+      logCursor: position.toString(),
       type,
       schemaVersion: 1,
       data,

@@ -11,6 +11,7 @@ import { campaignAt, knowledgeAt, type UnitRef } from '../compliance/compliance-
 import { PagedComplianceQuery } from '../compliance/compliance.requests.js';
 import { coveredUnit, type Question, COMPLIANCE_VIEWS } from '../compliance/compliance.queries.js';
 import { UnitRefAnswer } from '../compliance/compliance.responses.js';
+import { asKnownAt } from '../shared/known-at.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
 import { COMMENDATIONS_PROJECTION } from './commendations.projection.js';
 
@@ -100,7 +101,8 @@ export class ListCommendationsHandler implements IQueryHandler<ListCommendations
       on_date: string;
       decision_number: string | null;
     }[] = await this.ds.query(
-      `WITH sub AS (
+      asKnownAt(
+        `WITH sub AS (
          SELECT c.descendant_id AS unit_id FROM org_unit_closure c
           WHERE c.ancestor_id = $2 AND c.valid_from <= $3::date AND (c.valid_to IS NULL OR c.valid_to > $3::date)),
        latest AS (
@@ -112,7 +114,11 @@ export class ListCommendationsHandler implements IQueryHandler<ListCommendations
               to_char(l.on_date, 'YYYY-MM-DD') AS on_date, l.decision_number
          FROM latest l JOIN org_unit_versions v ON v.unit_id = l.proposing_unit_id AND v.valid_from <= $3::date AND (v.valid_to IS NULL OR v.valid_to > $3::date)
         ORDER BY v.code, l.award_form, l.nominee->>'name', l.commendation_id`,
-      [question.campaignId, q.unitId, question.asOf, question.knownAt],
+        knowledge,
+        '$5',
+        ['org_unit_versions', 'org_unit_closure'],
+      ),
+      [question.campaignId, q.unitId, question.asOf, question.knownAt, knowledge?.toString() ?? null],
     );
     const counts = zero();
     const byAwardForm = Object.fromEntries(AWARD_FORMS.map((f) => [f, zero()])) as Record<AwardForm, PipelineCounts>;

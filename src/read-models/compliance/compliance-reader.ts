@@ -10,6 +10,12 @@ import {
   type RequirementResult,
 } from './compliance-rules.js';
 import { planFrom, type StoredPlan } from './compliance.projection.js';
+import { asKnownAt, knowledgeAt, type VersionedTable } from '../shared/known-at.js';
+
+export { knowledgeAt };
+
+/** The organisation tables the compliance views read, as known at the position asked. */
+const ORG: readonly VersionedTable[] = ['org_unit_versions', 'org_unit_closure'];
 
 /** Anything that runs SQL: the data source, an entity manager, a query runner. */
 export interface Queryable {
@@ -114,12 +120,6 @@ export const knownAt = (alias: string, k: Knowledge, param: string): string =>
 const ON = (alias: string, param: string): string =>
   `${alias}.valid_from <= ${param}::date AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${param}::date)`;
 
-/** The last position recorded at or before `at` that changed anything in the views (0 when none). */
-export async function knowledgeAt(q: Queryable, at: Date): Promise<bigint> {
-  const [row] = await q.query<{ position: string | null }[]>(`SELECT max(position)::text AS position FROM compliance_knowledge WHERE recorded_at <= $1`, [at]);
-  return BigInt(row?.position ?? '0');
-}
-
 /**
  * The campaign as known at `k`, with its plan's amendments known by then, and what a unit
  * without facts scores on `asOf`. 404 when it was not known; `campaign.not_issued_yet` before
@@ -190,14 +190,14 @@ function toUnitCompliance(r: UnitRowSql, campaign: CampaignAt): UnitCompliance {
 
 /** The unit's own standing on `asOf`, as known at `k`; null when it is not active that day. */
 export async function unitCompliance(q: Queryable, campaign: CampaignAt, unitId: string, asOf: string, k: Knowledge): Promise<UnitCompliance | null> {
-  const rows = await q.query<UnitRowSql[]>(UNIT_SQL(`SELECT $4::uuid AS unit_id`, k), [campaign.campaignId, asOf, k?.toString() ?? null, unitId]);
+  const rows = await q.query<UnitRowSql[]>(asKnownAt(UNIT_SQL(`SELECT $4::uuid AS unit_id`, k), k, '$3', ORG), [campaign.campaignId, asOf, k?.toString() ?? null, unitId]);
   return rows[0] ? toUnitCompliance(rows[0], campaign) : null;
 }
 
 /** Every active unit of the subtree of `rootId` on `asOf` (the root included), ordered by code. */
 export async function subtreeCompliance(q: Queryable, campaign: CampaignAt, rootId: string, asOf: string, k: Knowledge): Promise<UnitCompliance[]> {
   const rows = await q.query<UnitRowSql[]>(
-    `${UNIT_SQL(`SELECT c.descendant_id AS unit_id FROM org_unit_closure c WHERE c.ancestor_id = $4::uuid AND ${ON('c', '$2')}`, k)} ORDER BY v.code, u.unit_id`,
+    asKnownAt(`${UNIT_SQL(`SELECT c.descendant_id AS unit_id FROM org_unit_closure c WHERE c.ancestor_id = $4::uuid AND ${ON('c', '$2')}`, k)} ORDER BY v.code, u.unit_id`, k, '$3', ORG),
     [campaign.campaignId, asOf, k?.toString() ?? null, rootId],
   );
   return rows.map((r) => toUnitCompliance(r, campaign));
@@ -218,12 +218,12 @@ export async function* subtreeCompliancePages(
   let after: [string, string] | null = null;
   for (;;) {
     const rows: (UnitRowSql & { parent_code: string | null })[] = await q.query(
-      `SELECT page.*, p.code AS parent_code FROM (
+      asKnownAt(`SELECT page.*, p.code AS parent_code FROM (
          ${UNIT_SQL(`SELECT c.descendant_id AS unit_id FROM org_unit_closure c WHERE c.ancestor_id = $4::uuid AND ${ON('c', '$2')}`, k)}
           WHERE ($5::text IS NULL OR (v.code, u.unit_id) > ($5::text, $6::uuid))
           ORDER BY v.code, u.unit_id LIMIT $7) page
        LEFT JOIN org_unit_versions p ON p.unit_id = page.parent_id AND ${ON('p', '$2')}
-       ORDER BY page.code, page.unit_id`,
+       ORDER BY page.code, page.unit_id`, k, '$3', ORG),
       [campaign.campaignId, asOf, k?.toString() ?? null, rootId, after?.[0] ?? null, after?.[1] ?? null, pageSize],
     );
     if (rows.length === 0) return;
@@ -264,7 +264,7 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
       focal_tasks: number;
     }[]
   >(
-    `WITH below AS (
+    asKnownAt(`WITH below AS (
        SELECT c.ancestor_id AS root, c.descendant_id AS unit_id FROM org_unit_closure c
         WHERE c.ancestor_id = ANY($4::uuid[]) AND c.descendant_id <> c.ancestor_id AND ${ON('c', '$2')})
      SELECT b.root, coalesce(cv.status, d.status) AS status, v.parent_id = b.root AS child, count(*)::int AS units,
@@ -277,7 +277,7 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
        JOIN unnest($5::text[], $6::text[]) AS d(level, status) ON d.level = v.level
        LEFT JOIN compliance_versions cv ON cv.campaign_id = $1 AND cv.unit_id = b.unit_id AND ${ON('cv', '$2')} AND ${knownAt('cv', k, '$3')}
        LEFT JOIN unit_member_versions mv ON mv.unit_id = b.unit_id AND ${ON('mv', '$2')} AND ${knownAt('mv', k, '$3')}
-      GROUP BY 1, 2, 3`,
+      GROUP BY 1, 2, 3`, k, '$3', ORG),
     [campaign.campaignId, asOf, k?.toString() ?? null, rootIds, levels, levels.map((l) => campaign.defaults.get(l)!.status)],
   );
   const out = new Map<string, { children: { total: number; byStatus: StatusCounts }; subtree: { total: number; byStatus: StatusCounts }; below: RawFigures }>();

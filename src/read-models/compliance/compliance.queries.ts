@@ -9,6 +9,7 @@ import { addDays } from '../../shared/values.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { ORG_STRUCTURE_PROJECTION } from '../org-structure/org-structure.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
+import { asKnownAt } from '../shared/known-at.js';
 import { withinScope } from '../shared/scope.js';
 import {
   addFigures,
@@ -139,9 +140,18 @@ export async function stand(ds: DataSource, progress: ProjectionProgress, q: Que
  * unit's subtree that day); else 404, revealing nothing more.
  */
 export async function coveredUnit(q: Queryable, question: Question, s: Standing, unitId: string): Promise<UnitCompliance> {
+  // Visibility is the caller's scope as it stands; coverage, the campaign's subtree as known at the question's time.
   const [row] = await q.query<{ visible: boolean; covered: boolean }[]>(
-    `SELECT ${withinScope('$1', '$2', '$3')} AS visible, org_unit_within($1::uuid, $4::uuid, $3::date) AS covered`,
-    [unitId, question.scope.unitId, question.asOf, s.campaign.issuingUnitId],
+    asKnownAt(
+      `SELECT ${withinScope('$1', '$2', '$3')} AS visible,
+              ($1::uuid = $4::uuid OR EXISTS (
+                 SELECT 1 FROM org_unit_closure c
+                  WHERE c.ancestor_id = $4::uuid AND c.descendant_id = $1::uuid AND c.valid_from <= $3::date AND (c.valid_to IS NULL OR c.valid_to > $3::date))) AS covered`,
+      s.knowledge,
+      '$5',
+      ['org_unit_closure'],
+    ),
+    [unitId, question.scope.unitId, question.asOf, s.campaign.issuingUnitId, s.knowledge?.toString() ?? null],
   );
   const unit = row?.visible ? await unitCompliance(q, s.campaign, unitId, question.asOf, s.knowledge) : null;
   if (!unit) {

@@ -1,30 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ORG_LEVELS, type OrgLevel } from '../../events/org/org-unit-events.js';
-import { IsId, IsKnowledgeTime } from '../../infrastructure/http/validators.js';
+import { IsId } from '../../infrastructure/http/validators.js';
 import { AsOfQuery, PagedAsOfQuery } from '../shared/query-params.js';
 import { COMPLIANCE_STATUSES, type ComplianceStatus } from './compliance-rules.js';
 
-const KNOWN_AT = {
-  type: String,
-  example: '2024-05-03',
-  description:
-    'As known at: only facts recorded by then count. A timestamp with its zone, or a date (by the end of that day, Vietnam time). Absent: as known now. Independent of asOf.',
-};
+export class ComplianceQuery extends AsOfQuery {}
 
-export class ComplianceQuery extends AsOfQuery {
-  @ApiPropertyOptional(KNOWN_AT)
-  @IsOptional()
-  @IsKnowledgeTime()
-  knownAt?: string;
-}
-
-export class PagedComplianceQuery extends PagedAsOfQuery {
-  @ApiPropertyOptional(KNOWN_AT)
-  @IsOptional()
-  @IsKnowledgeTime()
-  knownAt?: string;
-}
+export class PagedComplianceQuery extends PagedAsOfQuery {}
 
 export class ChildrenComplianceQuery extends PagedComplianceQuery {
   @ApiPropertyOptional({ enum: COMPLIANCE_STATUSES, description: 'Only children with this overall status' })

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
+import { asKnownAt, knowledgeAt } from '../shared/known-at.js';
 import { SCOPE_PROJECTIONS, withinScope } from '../shared/scope.js';
 import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
 
@@ -12,6 +13,8 @@ export class GetMemberQuery {
     readonly memberId: string,
     readonly asOf: string,
     readonly minPosition: bigint | null,
+    /** As known at this time (null: now). */
+    readonly knownAt: Date | null = null,
   ) {}
 }
 
@@ -85,7 +88,9 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
 
   async execute(q: GetMemberQuery): Promise<MemberView> {
     // The scope is read from the organisation view: both views must have reached minPosition.
-    const position = await this.progress.waitFor([MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition);
+    const reached = await this.progress.waitFor([MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition);
+    const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
+    const position = k ?? reached;
     const rows: {
       unitId: string;
       status: string;
@@ -96,7 +101,7 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
       validTo: string | null;
       from: string;
       to: string | null;
-    }[] = await this.ds.query(VISIBLE_PERIODS, [q.memberId, q.asOf, q.scope.unitId]);
+    }[] = await this.ds.query(asKnownAt(VISIBLE_PERIODS, k, '$4', ['member_versions']), [q.memberId, q.asOf, q.scope.unitId, k?.toString() ?? null]);
     if (rows.length === 0) {
       throw new NotFound(
         'member.not_found',

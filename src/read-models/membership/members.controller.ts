@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { type AccessScope, CallerScope } from '../../infrastructure/auth/caller-scope.js';
 import { UuidParam } from '../../infrastructure/http/validators.js';
 import { ViewRoute } from '../../infrastructure/http/view-route.js';
-import { AsOfQuery, businessToday, toPosition } from '../shared/query-params.js';
+import { AsOfQuery, businessToday, knownAtOf, toPosition } from '../shared/query-params.js';
 import { GetMemberQuery, type MemberView } from './member.queries.js';
 import { MemberAnswer } from './member.responses.js';
 
@@ -19,6 +19,6 @@ export class MembersController {
     description: 'Her unit and status on asOf, and the periods of her membership the caller may see. Outside the caller’s scope: 404.',
   })
   get(@Param('id', new UuidParam('id')) memberId: string, @Query() query: AsOfQuery, @CallerScope() scope: AccessScope): Promise<MemberView> {
-    return this.queryBus.execute(new GetMemberQuery(scope, memberId, query.asOf ?? businessToday(), toPosition(query.minPosition)));
+    return this.queryBus.execute(new GetMemberQuery(scope, memberId, query.asOf ?? businessToday(), toPosition(query.minPosition), knownAtOf(query)));
   }
 }

@@ -3,6 +3,7 @@ import type { Projection } from '../../infrastructure/projections/projection.js'
 import type { EventOfType } from '../../events/event-catalogue.js';
 import type { MemberEnrolled } from '../../events/org/member-events.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
+import { type HistoryOf, recordHistory } from '../shared/history.js';
 import { unappliedEvents } from '../shared/stream-revisions.js';
 import { splitAt } from '../org-structure/org-structure.projection.js';
 
@@ -39,12 +40,33 @@ const MAX_HOPS = 32;
 export class MembershipProjection implements Projection<MembershipEvent['type']> {
   readonly name = MEMBERSHIP_PROJECTION;
   readonly handles = HANDLES;
-  readonly tables = ['member_versions', 'unit_member_deltas', 'membership_unit_ends', STREAM_REVISIONS];
+  readonly tables = ['member_versions', 'unit_member_deltas', 'membership_unit_ends', 'member_history', 'membership_knowledge', STREAM_REVISIONS];
 
   async apply(events: readonly StoredDomainEvent<MembershipEvent>[], manager: EntityManager): Promise<void> {
     const fresh = await unappliedEvents(manager, STREAM_REVISIONS, events);
     let enrolments: StoredDomainEvent<MemberEnrolled>[] = [];
+    // Events recorded together (one transaction: an import) are one change of knowledge,
+    // added to the history at its end.
+    let group: StoredDomainEvent<MembershipEvent>[] = [];
+    const endOfKnowledge = async (): Promise<void> => {
+      await enrol(manager, enrolments);
+      enrolments = [];
+      const last = group[group.length - 1]!;
+      const changed: { member_id: string }[] = await manager.query(`SELECT DISTINCT member_id FROM member_versions WHERE position = ANY($1::bigint[])`, [
+        group.map((e) => e.position.toString()),
+      ]);
+      await recordHistory(
+        manager,
+        MEMBER_HISTORY,
+        changed.map((r) => r.member_id),
+        last.position,
+        last.recordedAt,
+      );
+      group = [];
+    };
     for (const event of fresh) {
+      if (group.length > 0 && group[0]!.recordedAt.getTime() !== event.recordedAt.getTime()) await endOfKnowledge();
+      group.push(event);
       if (event.type === 'MemberEnrolled') {
         enrolments.push(event);
         continue;
@@ -53,7 +75,7 @@ export class MembershipProjection implements Projection<MembershipEvent['type']>
       enrolments = [];
       await this.applyOne(event, event.position.toString(), manager);
     }
-    await enrol(manager, enrolments);
+    if (group.length > 0) await endOfKnowledge();
   }
 
   private async applyOne(event: Exclude<MembershipEvent, MemberEnrolled>, pos: string, m: EntityManager): Promise<void> {
@@ -98,6 +120,14 @@ export class MembershipProjection implements Projection<MembershipEvent['type']>
     }
   }
 }
+
+export const MEMBER_HISTORY: HistoryOf = {
+  live: 'member_versions',
+  history: 'member_history',
+  key: 'member_id',
+  columns: ['member_id', 'valid_from', 'valid_to', 'unit_id', 'full_name', 'member_code', 'joined_on', 'status'],
+  knowledge: 'membership_knowledge',
+};
 
 /** Many enrolments in two statements: the bulk import path. */
 async function enrol(m: EntityManager, events: readonly StoredDomainEvent<MemberEnrolled>[]): Promise<void> {

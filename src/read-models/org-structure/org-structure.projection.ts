@@ -3,6 +3,7 @@ import type { Projection } from '../../infrastructure/projections/projection.js'
 import type { EventOfType } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import { unappliedEvents } from '../shared/stream-revisions.js';
+import { type HistoryOf, recordHistory } from '../shared/history.js';
 import { refreshOrgUnitClosure } from './org-unit-closure.js';
 
 export const ORG_STRUCTURE_PROJECTION = 'org-structure';
@@ -23,15 +24,24 @@ type OrgStructureEvent = EventOfType<(typeof HANDLES)[number]>;
 export class OrgStructureProjection implements Projection<OrgStructureEvent['type']> {
   readonly name = ORG_STRUCTURE_PROJECTION;
   readonly handles = HANDLES;
-  readonly tables = ['org_unit_versions', 'org_unit_closure', STREAM_REVISIONS];
+  readonly tables = ['org_unit_versions', 'org_unit_closure', 'org_unit_history', 'org_unit_closure_history', 'org_knowledge', STREAM_REVISIONS];
 
   async apply(events: readonly StoredDomainEvent<OrgStructureEvent>[], manager: EntityManager): Promise<void> {
-    // The units whose parent changed in the batch: their chains (and their descendants') are refreshed once, at its end.
-    const moved = new Set<string>();
+    // Events recorded together (one transaction) are one change of knowledge: the chains of the
+    // units whose parent changed in it (and their descendants') are refreshed once, at its end,
+    // and what changed is added to the history there.
+    let moved = new Set<string>();
+    let group: StoredDomainEvent<OrgStructureEvent>[] = [];
     for (const event of await unappliedEvents(manager, STREAM_REVISIONS, events)) {
+      if (group.length > 0 && group[0]!.recordedAt.getTime() !== event.recordedAt.getTime()) {
+        await endOfKnowledge(manager, group, moved);
+        group = [];
+        moved = new Set();
+      }
       for (const unitId of await this.applyOne(event, event.position, manager)) moved.add(unitId);
+      group.push(event);
     }
-    await refreshOrgUnitClosure(manager, [...moved]);
+    if (group.length > 0) await endOfKnowledge(manager, group, moved);
   }
 
   /** Applies one event; answers the units whose parent it changed. */
@@ -69,6 +79,51 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
       }
     }
   }
+}
+
+export const ORG_UNIT_HISTORY: HistoryOf = {
+  live: 'org_unit_versions',
+  history: 'org_unit_history',
+  key: 'unit_id',
+  columns: ['unit_id', 'valid_from', 'valid_to', 'code', 'name', 'kind', 'level', 'parent_id', 'status', 'merged_into', 'established_on'],
+  knowledge: 'org_knowledge',
+};
+
+export const ORG_UNIT_CLOSURE_HISTORY: HistoryOf = {
+  live: 'org_unit_closure',
+  history: 'org_unit_closure_history',
+  key: 'descendant_id',
+  columns: ['ancestor_id', 'descendant_id', 'valid_from', 'valid_to'],
+  knowledge: 'org_knowledge',
+};
+
+/**
+ * The end of one change of knowledge (the events of one transaction): the closure refreshed
+ * for the units that moved, and the versions and chains that changed added to the history,
+ * known from the group's last position.
+ */
+async function endOfKnowledge(m: EntityManager, group: readonly StoredDomainEvent<OrgStructureEvent>[], moved: ReadonlySet<string>): Promise<void> {
+  const last = group[group.length - 1]!;
+  const below = async (): Promise<string[]> =>
+    moved.size === 0
+      ? []
+      : ((await m.query(`SELECT DISTINCT descendant_id FROM org_unit_closure WHERE ancestor_id = ANY($1::uuid[])`, [[...moved]])) as { descendant_id: string }[]).map(
+          (r) => r.descendant_id,
+        );
+  const before = await below();
+  await refreshOrgUnitClosure(m, [...moved]);
+  const after = await below();
+  const changed: { unit_id: string }[] = await m.query(`SELECT DISTINCT unit_id FROM org_unit_versions WHERE position = ANY($1::bigint[])`, [
+    group.map((e) => e.position.toString()),
+  ]);
+  await recordHistory(
+    m,
+    ORG_UNIT_HISTORY,
+    changed.map((r) => r.unit_id),
+    last.position,
+    last.recordedAt,
+  );
+  await recordHistory(m, ORG_UNIT_CLOSURE_HISTORY, [...moved, ...before, ...after], last.position, last.recordedAt);
 }
 
 /**

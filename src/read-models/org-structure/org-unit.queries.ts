@@ -6,10 +6,14 @@ import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
+import { asKnownAt, knowledgeAt } from '../shared/known-at.js';
 import { withinScope } from '../shared/scope.js';
+import { COMPLIANCE_PROJECTION } from '../compliance/compliance.projection.js';
 import { ORG_STRUCTURE_PROJECTION } from './org-structure.projection.js';
 
 const PROJECTIONS = [ORG_STRUCTURE_PROJECTION, MEMBERSHIP_PROJECTION];
+/** Asked as known at a time, the member counts come from the compliance view's bitemporal counts. */
+const KNOWN_AT_PROJECTIONS = [...PROJECTIONS, COMPLIANCE_PROJECTION];
 
 export interface UnitSummary {
   readonly unitId: string;
@@ -36,6 +40,8 @@ export class GetOrgUnitQuery {
     readonly unitId: string,
     readonly asOf: string,
     readonly minPosition: bigint | null,
+    /** As known at this time (null: now). */
+    readonly knownAt: Date | null = null,
   ) {}
 }
 
@@ -47,6 +53,7 @@ export class ListChildUnitsQuery {
     readonly limit: number,
     readonly cursor: string | null,
     readonly minPosition: bigint | null,
+    readonly knownAt: Date | null = null,
   ) {}
 }
 
@@ -99,9 +106,28 @@ const COUNTS = `
          coalesce(sum(counts.n), 0)::int AS subtree
     FROM tree LEFT JOIN counts ON counts.unit_id = tree.unit_id GROUP BY tree.top`;
 
-async function memberCounts(ds: DataSource, unitIds: string[], asOf: string): Promise<Map<string, { direct: number; subtree: number }>> {
+/** The same as known at a position: the closure's history and the bitemporal member counts of the compliance view. */
+const COUNTS_KNOWN = `
+  WITH tree AS (
+    SELECT c.ancestor_id AS top, c.descendant_id AS unit_id
+      FROM org_unit_closure s
+      JOIN org_unit_closure c ON c.ancestor_id = s.ancestor_id AND ${ON('c')}
+     WHERE s.ancestor_id = ANY($1::uuid[]) AND s.descendant_id = s.ancestor_id AND ${ON('s')}
+  ),
+  counts AS (
+    SELECT mv.unit_id, mv.members AS n FROM unit_member_versions mv
+     WHERE mv.unit_id IN (SELECT unit_id FROM tree) AND ${ON('mv')}
+       AND mv.known_from <= $3::bigint AND (mv.known_to IS NULL OR mv.known_to > $3::bigint)
+  )
+  SELECT tree.top AS "unitId",
+         coalesce(sum(counts.n) FILTER (WHERE tree.unit_id = tree.top), 0)::int AS direct,
+         coalesce(sum(counts.n), 0)::int AS subtree
+    FROM tree LEFT JOIN counts ON counts.unit_id = tree.unit_id GROUP BY tree.top`;
+
+async function memberCounts(ds: DataSource, unitIds: string[], asOf: string, k: bigint | null = null): Promise<Map<string, { direct: number; subtree: number }>> {
   if (unitIds.length === 0) return new Map();
-  const rows: { unitId: string; direct: number; subtree: number }[] = await ds.query(COUNTS, [unitIds, asOf]);
+  const rows: { unitId: string; direct: number; subtree: number }[] =
+    k === null ? await ds.query(COUNTS, [unitIds, asOf]) : await ds.query(asKnownAt(COUNTS_KNOWN, k, '$3', ['org_unit_closure']), [unitIds, asOf, k.toString()]);
   return new Map(rows.map((r) => [r.unitId, { direct: r.direct, subtree: r.subtree }]));
 }
 
@@ -113,27 +139,42 @@ export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnit
   ) {}
 
   async execute(q: GetOrgUnitQuery): Promise<OrgUnitView> {
-    const position = await this.progress.waitFor(PROJECTIONS, q.minPosition);
+    const reached = await this.progress.waitFor(q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition);
+    const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
     const [unit]: Omit<UnitSummary, 'members'>[] = await this.ds.query(
-      `SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`,
-      [q.unitId, q.asOf, q.scope.unitId],
+      asKnownAt(`SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`, k, '$4', ['org_unit_versions']),
+      [q.unitId, q.asOf, q.scope.unitId, k?.toString() ?? null],
     );
     if (!unit) throw notFound(q);
     // The walk up stops at the caller's scope unit: ancestors above it are outside the scope.
-    const ancestors: OrgUnitView['ancestors'] = await this.ds.query(
-      `SELECT p.unit_id AS "unitId", p.code, p.name, p.level
-         FROM org_unit_chain_on($1, $3, $2) c JOIN org_unit_versions p ON p.unit_id = c.unit_id AND ${ON('p')}
-        WHERE c.depth > 0
-        ORDER BY c.depth`,
-      [q.unitId, q.asOf, q.scope.unitId],
-    );
-    const counts = await memberCounts(this.ds, [q.unitId], q.asOf);
+    const ancestors: OrgUnitView['ancestors'] =
+      k === null
+        ? await this.ds.query(
+            `SELECT p.unit_id AS "unitId", p.code, p.name, p.level
+               FROM org_unit_chain_on($1, $3, $2) c JOIN org_unit_versions p ON p.unit_id = c.unit_id AND ${ON('p')}
+              WHERE c.depth > 0
+              ORDER BY c.depth`,
+            [q.unitId, q.asOf, q.scope.unitId],
+          )
+        : await this.ds.query(
+            asKnownAt(
+              `SELECT p.unit_id AS "unitId", p.code, p.name, p.level
+                 FROM org_unit_closure c JOIN org_unit_versions p ON p.unit_id = c.ancestor_id AND ${ON('p')}
+                WHERE c.descendant_id = $1 AND c.ancestor_id <> $1 AND ${ON('c')} AND ${WITHIN('c.ancestor_id')}
+                ORDER BY (SELECT count(*) FROM org_unit_closure a WHERE a.descendant_id = c.ancestor_id AND ${ON('a')}) DESC`,
+              k,
+              '$4',
+              ['org_unit_versions', 'org_unit_closure'],
+            ),
+            [q.unitId, q.asOf, q.scope.unitId, k.toString()],
+          );
+    const counts = await memberCounts(this.ds, [q.unitId], q.asOf, k);
     return {
       ...unit,
       members: counts.get(q.unitId) ?? { direct: 0, subtree: 0 },
       asOf: q.asOf,
       ancestors,
-      position: position.toString(),
+      position: (k ?? reached).toString(),
     };
   }
 }
@@ -155,7 +196,9 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
   ) {}
 
   async execute(q: ListChildUnitsQuery): Promise<ChildUnitsView> {
-    const position = await this.progress.waitFor(PROJECTIONS, q.minPosition);
+    const reached = await this.progress.waitFor(q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition);
+    const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
+    const position = k ?? reached;
     const after = q.cursor === null ? null : decodeCursor(q.cursor, 2);
     if (q.cursor !== null && after === null) {
       throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
@@ -163,7 +206,8 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
     // One statement: whether the unit is there within the scope on the date, and its children
     // if it is (the children of a unit within the scope are within it).
     const found: ({ visible: boolean } & Omit<UnitSummary, 'members'>)[] = await this.ds.query(
-      `WITH parent AS (
+      asKnownAt(
+        `WITH parent AS (
          SELECT EXISTS (SELECT 1 FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}) AS visible
        )
        SELECT parent.visible, child.* FROM parent LEFT JOIN LATERAL (
@@ -173,12 +217,16 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
           ORDER BY v.code, v.unit_id LIMIT $6
        ) child ON true
        ORDER BY child.code, child."unitId"`,
-      [q.unitId, q.asOf, q.scope.unitId, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
+        k,
+        '$7',
+        ['org_unit_versions'],
+      ),
+      [q.unitId, q.asOf, q.scope.unitId, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1, k?.toString() ?? null],
     );
     if (!found[0]?.visible) throw notFound(q);
     const rows: Omit<UnitSummary, 'members'>[] = found.filter((r) => r.unitId !== null).map(({ visible: _, ...unit }) => unit);
     const page = rows.slice(0, q.limit);
-    const counts = await memberCounts(this.ds, page.map((u) => u.unitId), q.asOf);
+    const counts = await memberCounts(this.ds, page.map((u) => u.unitId), q.asOf, k);
     const last = page[page.length - 1];
     return {
       unitId: q.unitId,

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { IsBusinessDate } from '../../infrastructure/http/validators.js';
+import { IsBusinessDate, IsKnowledgeTime, knowledgeTime } from '../../infrastructure/http/validators.js';
 import { ViewQuery } from '../../infrastructure/http/view-query.js';
 
 export { ViewQuery };
@@ -16,6 +16,16 @@ export class AsOfQuery extends ViewQuery {
   @IsOptional()
   @IsBusinessDate()
   asOf?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    example: '2024-05-03',
+    description:
+      'As known at: only what was recorded by then. A timestamp with its zone, or a date (by the end of that day, Vietnam time). Absent: as known now. Independent of asOf.',
+  })
+  @IsOptional()
+  @IsKnowledgeTime()
+  knownAt?: string;
 }
 
 export class PagedAsOfQuery extends AsOfQuery {
@@ -54,6 +64,9 @@ export function decodeCursor(cursor: string, size: number): string[] | null {
   }
   return null;
 }
+
+/** The instant a query's `knownAt` names (validated already), or null: as known now. */
+export const knownAtOf = (query: { knownAt?: string }): Date | null => (query.knownAt === undefined ? null : knowledgeTime(query.knownAt));
 
 export function toPosition(value: string | undefined): bigint | null {
   return value === undefined ? null : BigInt(value);

@@ -12,6 +12,7 @@ import { Compliance1732500001000 } from './1732500001000-compliance.js';
 import { CommendationsView1732500001100 } from './1732500001100-commendations-view.js';
 import { PeriodSnapshots1732500001200 } from './1732500001200-period-snapshots.js';
 import { RecordedPerTransaction1732500001300 } from './1732500001300-recorded-per-transaction.js';
+import { OrgHistory1732500001400 } from './1732500001400-org-history.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   CommendationsView1732500001100,
   PeriodSnapshots1732500001200,
   RecordedPerTransaction1732500001300,
+  OrgHistory1732500001400,
 ];

@@ -424,10 +424,15 @@ function selectAfter(filter: LogFilter | undefined, params: unknown[]): string {
   if (!filter) return `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${range} ORDER BY position LIMIT $2`;
   const column = 'eventTypes' in filter ? 'type' : 'category';
   params.push('eventTypes' in filter ? filter.eventTypes : filter.streamCategories);
-  return `SELECT x.* FROM unnest($${params.length}::text[]) AS f(value), LATERAL (
-            SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${column} = f.value AND ${range}
-             ORDER BY position LIMIT $2) x
-          ORDER BY x.position LIMIT $2`;
+  // The positions first, from the (type or category, position) index alone, the events' rows
+  // only for those kept: each value's scan reads up to the limit, most of which the merge drops.
+  return `SELECT e.position, e.event_id, e.stream, e.stream_revision, e.type, e.schema_version, e.data, e.metadata,
+                 to_char(e.occurred_on, 'YYYY-MM-DD') AS occurred_on, e.recorded_at FROM (
+            SELECT x.position FROM unnest($${params.length}::text[]) AS f(value), LATERAL (
+              SELECT position FROM es_events WHERE ${column} = f.value AND ${range}
+               ORDER BY position LIMIT $2) x
+            ORDER BY x.position LIMIT $2) kept
+          JOIN es_events e ON e.position = kept.position`;
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

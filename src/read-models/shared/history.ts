@@ -1,0 +1,40 @@
+import type { EntityManager } from 'typeorm';
+
+/** A latest-knowledge table and the history table that keeps every version of its rows. */
+export interface HistoryOf {
+  /** The table of the latest knowledge. */
+  readonly live: string;
+  readonly history: string;
+  /** The column the changed rows are found by (all rows with one of the given values are compared). */
+  readonly key: string;
+  /** The columns a version is made of (its content). */
+  readonly columns: readonly string[];
+  /** The table recording when each position that changed the history was recorded. */
+  readonly knowledge: string;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Brings the history in line with the latest knowledge for the rows whose `key` is one of
+ * `keys`: open history rows that no longer exist as they are get `known_to = position`, live
+ * rows not yet in the history are inserted known from `position`. Rows never change
+ * otherwise. One statement (and the knowledge mark).
+ */
+export async function recordHistory(m: EntityManager, of: HistoryOf, keys: readonly string[], position: bigint, recordedAt: Date): Promise<void> {
+  if (keys.length === 0) return;
+  for (const name of [of.live, of.history, of.key, of.knowledge, ...of.columns]) if (!IDENT.test(name)) throw new Error(`"${name}" is not a plain identifier`);
+  const cols = of.columns.join(', ');
+  const same = (a: string, b: string): string => `ROW(${of.columns.map((c) => `${a}.${c}`).join(', ')}) IS NOT DISTINCT FROM ROW(${of.columns.map((c) => `${b}.${c}`).join(', ')})`;
+  await m.query(
+    `WITH live AS (SELECT ${cols} FROM ${of.live} WHERE ${of.key} = ANY($1::uuid[])),
+          open AS (SELECT ctid AS row_id, ${cols} FROM ${of.history} WHERE ${of.key} = ANY($1::uuid[]) AND known_to IS NULL),
+          closed AS (
+            UPDATE ${of.history} h SET known_to = $2 FROM open o
+             WHERE h.ctid = o.row_id AND NOT EXISTS (SELECT 1 FROM live l WHERE ${same('l', 'o')}))
+     INSERT INTO ${of.history} (${cols}, known_from)
+     SELECT ${cols}, $2 FROM live l WHERE NOT EXISTS (SELECT 1 FROM open o WHERE ${same('l', 'o')})`,
+    [[...new Set(keys)], position.toString()],
+  );
+  await m.query(`INSERT INTO ${of.knowledge} (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [position.toString(), recordedAt]);
+}
