@@ -160,14 +160,25 @@ interface UnitRowSql {
   focal_tasks: number | null;
 }
 
+/**
+ * The row of a unit's timeline valid on $2 (as known at $3): the last one starting on or
+ * before $2, found from the index in one step (a unit's timeline has a row for every day its
+ * members joined, so a range condition alone would visit them all).
+ */
+const validRow = (table: 'compliance_versions' | 'unit_member_versions', alias: string, unit: string, k: Knowledge): string =>
+  `LEFT JOIN LATERAL (
+     SELECT x.* FROM ${table} x
+      WHERE ${table === 'compliance_versions' ? 'x.campaign_id = $1 AND ' : ''}x.unit_id = ${unit} AND ${ON('x', '$2')} AND ${knownAt('x', k, '$3')}
+      ORDER BY x.valid_from DESC LIMIT 1) ${alias} ON true`;
+
 const UNIT_SQL = (units: string, k: Knowledge): string => `
   SELECT u.unit_id, v.code, v.name, v.level, v.parent_id,
          cv.status, cv.requirements, mv.members, cv.members_studied, cv.pledges, cv.pledges_counted, cv.late_pledges,
          cv.short_pledges, cv.sessions, cv.focal_tasks
     FROM (${units}) u
     JOIN org_unit_versions v ON v.unit_id = u.unit_id AND ${ON('v', '$2')} AND v.status = 'active'
-    LEFT JOIN compliance_versions cv ON cv.campaign_id = $1 AND cv.unit_id = u.unit_id AND ${ON('cv', '$2')} AND ${knownAt('cv', k, '$3')}
-    LEFT JOIN unit_member_versions mv ON mv.unit_id = u.unit_id AND ${ON('mv', '$2')} AND ${knownAt('mv', k, '$3')}`;
+    ${validRow('compliance_versions', 'cv', 'u.unit_id', k)}
+    ${validRow('unit_member_versions', 'mv', 'u.unit_id', k)}`;
 
 function toUnitCompliance(r: UnitRowSql, campaign: CampaignAt): UnitCompliance {
   const fallback = campaign.defaults.get(r.level)!;
@@ -199,6 +210,20 @@ export async function subtreeCompliance(q: Queryable, campaign: CampaignAt, root
   const rows = await q.query<UnitRowSql[]>(
     asKnownAt(`${UNIT_SQL(`SELECT c.descendant_id AS unit_id FROM org_unit_closure c WHERE c.ancestor_id = $4::uuid AND ${ON('c', '$2')}`, k)} ORDER BY v.code, u.unit_id`, k, '$3', ORG),
     [campaign.campaignId, asOf, k?.toString() ?? null, rootId],
+  );
+  return rows.map((r) => toUnitCompliance(r, campaign));
+}
+
+/** The active units directly under `parentId` on `asOf`, with their own standing, by code. */
+export async function childrenCompliance(q: Queryable, campaign: CampaignAt, parentId: string, asOf: string, k: Knowledge): Promise<UnitCompliance[]> {
+  const rows = await q.query<UnitRowSql[]>(
+    asKnownAt(
+      `${UNIT_SQL(`SELECT c.unit_id FROM org_unit_versions c WHERE c.parent_id = $4::uuid AND ${ON('c', '$2')} AND c.status = 'active'`, k)} ORDER BY v.code, u.unit_id`,
+      k,
+      '$3',
+      ORG,
+    ),
+    [campaign.campaignId, asOf, k?.toString() ?? null, parentId],
   );
   return rows.map((r) => toUnitCompliance(r, campaign));
 }
@@ -275,8 +300,8 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
        FROM below b
        JOIN org_unit_versions v ON v.unit_id = b.unit_id AND ${ON('v', '$2')} AND v.status = 'active'
        JOIN unnest($5::text[], $6::text[]) AS d(level, status) ON d.level = v.level
-       LEFT JOIN compliance_versions cv ON cv.campaign_id = $1 AND cv.unit_id = b.unit_id AND ${ON('cv', '$2')} AND ${knownAt('cv', k, '$3')}
-       LEFT JOIN unit_member_versions mv ON mv.unit_id = b.unit_id AND ${ON('mv', '$2')} AND ${knownAt('mv', k, '$3')}
+       ${validRow('compliance_versions', 'cv', 'b.unit_id', k)}
+       ${validRow('unit_member_versions', 'mv', 'b.unit_id', k)}
       GROUP BY 1, 2, 3`, k, '$3', ORG),
     [campaign.campaignId, asOf, k?.toString() ?? null, rootIds, levels, levels.map((l) => campaign.defaults.get(l)!.status)],
   );

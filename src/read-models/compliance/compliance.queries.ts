@@ -15,6 +15,7 @@ import {
   addFigures,
   type CampaignAt,
   campaignAt,
+  childrenCompliance,
   type ComplianceFigures,
   type Knowledge,
   knowledgeAt,
@@ -243,8 +244,7 @@ function readCursor(cursor: string | null): [string, string] | null {
 
 /** The active children of a unit on asOf with their own standing, by code. */
 async function childUnits(q: Queryable, s: Standing, unitId: string, asOf: string): Promise<UnitCompliance[]> {
-  const all = await subtreeCompliance(q, s.campaign, unitId, asOf, s.knowledge);
-  return all.filter((u) => u.unit.parentId === unitId && u.unit.unitId !== unitId);
+  return childrenCompliance(q, s.campaign, unitId, asOf, s.knowledge);
 }
 
 /** Requirements missed, or pending and due within DUE_SOON_DAYS of asOf, across the subtree (the unit included), by unit code. */

@@ -115,9 +115,11 @@ const COUNTS_KNOWN = `
      WHERE s.ancestor_id = ANY($1::uuid[]) AND s.descendant_id = s.ancestor_id AND ${ON('s')}
   ),
   counts AS (
-    SELECT mv.unit_id, mv.members AS n FROM unit_member_versions mv
-     WHERE mv.unit_id IN (SELECT unit_id FROM tree) AND ${ON('mv')}
-       AND mv.known_from <= $3::bigint AND (mv.known_to IS NULL OR mv.known_to > $3::bigint)
+    SELECT t.unit_id, mv.members AS n FROM (SELECT DISTINCT unit_id FROM tree) t
+      CROSS JOIN LATERAL (
+        SELECT x.members FROM unit_member_versions x
+         WHERE x.unit_id = t.unit_id AND ${ON('x')} AND x.known_from <= $3::bigint AND (x.known_to IS NULL OR x.known_to > $3::bigint)
+         ORDER BY x.valid_from DESC LIMIT 1) mv
   )
   SELECT tree.top AS "unitId",
          coalesce(sum(counts.n) FILTER (WHERE tree.unit_id = tree.top), 0)::int AS direct,
