@@ -165,11 +165,23 @@ interface UnitRowSql {
  * before $2, found from the index in one step (a unit's timeline has a row for every day its
  * members joined, so a range condition alone would visit them all).
  */
-const validRow = (table: 'compliance_versions' | 'unit_member_versions', alias: string, unit: string, k: Knowledge): string =>
+const validRow = (
+  table: 'compliance_versions' | 'unit_member_versions',
+  alias: string,
+  unit: string,
+  k: Knowledge,
+  { columns = 'x.*', only = 'true' }: { columns?: string; only?: string } = {},
+): string =>
   `LEFT JOIN LATERAL (
-     SELECT x.* FROM ${table} x
-      WHERE ${table === 'compliance_versions' ? 'x.campaign_id = $1 AND ' : ''}x.unit_id = ${unit} AND ${ON('x', '$2')} AND ${knownAt('x', k, '$3')}
+     SELECT ${columns} FROM ${table} x
+      WHERE ${only} AND ${table === 'compliance_versions' ? 'x.campaign_id = $1 AND ' : ''}x.unit_id = ${unit} AND ${ON('x', '$2')} AND ${knownAt('x', k, '$3')}
       ORDER BY x.valid_from DESC LIMIT 1) ${alias} ON true`;
+
+/**
+ * What a rollup sums of a unit's row (all in the index of the latest rows); a unit's member
+ * count is read from the member timelines only for a unit without a compliance row.
+ */
+const ROLLUP_COLUMNS = 'x.status, x.members, x.members_studied, x.pledges, x.pledges_counted, x.late_pledges, x.short_pledges, x.sessions, x.focal_tasks';
 
 const UNIT_SQL = (units: string, k: Knowledge): string => `
   SELECT u.unit_id, v.code, v.name, v.level, v.parent_id,
@@ -293,15 +305,15 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
        SELECT c.ancestor_id AS root, c.descendant_id AS unit_id FROM org_unit_closure c
         WHERE c.ancestor_id = ANY($4::uuid[]) AND c.descendant_id <> c.ancestor_id AND ${ON('c', '$2')})
      SELECT b.root, coalesce(cv.status, d.status) AS status, v.parent_id = b.root AS child, count(*)::int AS units,
-            coalesce(sum(mv.members), 0)::int AS members, coalesce(sum(cv.members_studied), 0)::int AS members_studied,
+            coalesce(sum(coalesce(cv.members, mv.members)), 0)::int AS members, coalesce(sum(cv.members_studied), 0)::int AS members_studied,
             coalesce(sum(cv.pledges), 0)::int AS pledges, coalesce(sum(cv.pledges_counted), 0)::int AS pledges_counted,
             coalesce(sum(cv.late_pledges), 0)::int AS late_pledges, coalesce(sum(cv.short_pledges), 0)::int AS short_pledges,
             coalesce(sum(cv.sessions), 0)::int AS sessions, coalesce(sum(cv.focal_tasks), 0)::int AS focal_tasks
        FROM below b
        JOIN org_unit_versions v ON v.unit_id = b.unit_id AND ${ON('v', '$2')} AND v.status = 'active'
        JOIN unnest($5::text[], $6::text[]) AS d(level, status) ON d.level = v.level
-       ${validRow('compliance_versions', 'cv', 'b.unit_id', k)}
-       ${validRow('unit_member_versions', 'mv', 'b.unit_id', k)}
+       ${validRow('compliance_versions', 'cv', 'b.unit_id', k, { columns: ROLLUP_COLUMNS })}
+       ${validRow('unit_member_versions', 'mv', 'b.unit_id', k, { columns: 'x.members', only: 'cv.status IS NULL' })}
       GROUP BY 1, 2, 3`, k, '$3', ORG),
     [campaign.campaignId, asOf, k?.toString() ?? null, rootIds, levels, levels.map((l) => campaign.defaults.get(l)!.status)],
   );

@@ -126,6 +126,7 @@ export const MEMBER_HISTORY: HistoryOf = {
   history: 'member_history',
   key: 'member_id',
   columns: ['member_id', 'valid_from', 'valid_to', 'unit_id', 'full_name', 'member_code', 'joined_on', 'status'],
+  identity: ['member_id', 'valid_from'],
   knowledge: 'membership_knowledge',
 };
 

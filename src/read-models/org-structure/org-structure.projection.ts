@@ -86,6 +86,7 @@ export const ORG_UNIT_HISTORY: HistoryOf = {
   history: 'org_unit_history',
   key: 'unit_id',
   columns: ['unit_id', 'valid_from', 'valid_to', 'code', 'name', 'kind', 'level', 'parent_id', 'status', 'merged_into', 'established_on'],
+  identity: ['unit_id', 'valid_from'],
   knowledge: 'org_knowledge',
 };
 
@@ -94,6 +95,7 @@ export const ORG_UNIT_CLOSURE_HISTORY: HistoryOf = {
   history: 'org_unit_closure_history',
   key: 'descendant_id',
   columns: ['ancestor_id', 'descendant_id', 'valid_from', 'valid_to'],
+  identity: ['ancestor_id', 'descendant_id', 'valid_from'],
   knowledge: 'org_knowledge',
 };
 

@@ -9,6 +9,8 @@ export interface HistoryOf {
   readonly key: string;
   /** The columns a version is made of (its content). */
   readonly columns: readonly string[];
+  /** Columns among them never null that tell versions apart almost alone (compared by equality first, so that the comparison can hash). */
+  readonly identity: readonly string[];
   /** The table recording when each position that changed the history was recorded. */
   readonly knowledge: string;
 }
@@ -23,9 +25,10 @@ const IDENT = /^[a-z_][a-z0-9_]*$/;
  */
 export async function recordHistory(m: EntityManager, of: HistoryOf, keys: readonly string[], position: bigint, recordedAt: Date): Promise<void> {
   if (keys.length === 0) return;
-  for (const name of [of.live, of.history, of.key, of.knowledge, ...of.columns]) if (!IDENT.test(name)) throw new Error(`"${name}" is not a plain identifier`);
+  for (const name of [of.live, of.history, of.key, of.knowledge, ...of.columns, ...of.identity]) if (!IDENT.test(name)) throw new Error(`"${name}" is not a plain identifier`);
   const cols = of.columns.join(', ');
-  const same = (a: string, b: string): string => `ROW(${of.columns.map((c) => `${a}.${c}`).join(', ')}) IS NOT DISTINCT FROM ROW(${of.columns.map((c) => `${b}.${c}`).join(', ')})`;
+  const same = (a: string, b: string): string =>
+    `${of.identity.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ')} AND ROW(${of.columns.map((c) => `${a}.${c}`).join(', ')}) IS NOT DISTINCT FROM ROW(${of.columns.map((c) => `${b}.${c}`).join(', ')})`;
   await m.query(
     `WITH live AS (SELECT ${cols} FROM ${of.live} WHERE ${of.key} = ANY($1::uuid[])),
           open AS (SELECT ctid AS row_id, ${cols} FROM ${of.history} WHERE ${of.key} = ANY($1::uuid[]) AND known_to IS NULL),
