@@ -213,10 +213,10 @@ async function main(): Promise<void> {
   // database has them: gather them now, so that no measure runs on plans made for empty tables.
   await ds.query('ANALYZE');
 
-  const getUnit = new GetOrgUnitHandler(ds, progress);
+  const getUnit = new GetOrgUnitHandler(ds, progress, store);
   // Read as the province's leadership would: scoped to the province, filtered in SQL.
   const scope = { unitId: provinceId };
-  const children = new ListChildUnitsHandler(ds, progress);
+  const children = new ListChildUnitsHandler(ds, progress, store);
   const province = await getUnit.execute(new GetOrgUnitQuery(scope, provinceId, '2024-12-31', null));
   if (province.members.subtree !== MEMBERS) throw new Error(`province counts ${province.members.subtree} members, expected ${MEMBERS}`);
   await latency(`query: province (${units.length} units) with subtree member count as of a date`, 30, () =>

@@ -257,7 +257,7 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
   const perUnit = Math.floor(PROVINCE_MEMBERS / PROVINCE_UNITS);
   await withDataSet(adminUrl, 'bench_province', province, (i) => perUnit + (i < PROVINCE_MEMBERS - perUnit * PROVINCE_UNITS ? 1 : 0), async (ds, store, progress, campaignId) => {
     const scope = { unitId: province.top };
-    const view = new GetComplianceHandler(ds, progress);
+    const view = new GetComplianceHandler(ds, progress, store);
     const ask = (unitId: string, asOf: string, knownAt: Date | null = null) =>
       view.execute(new GetComplianceQuery({ scope, campaignId, asOf, knownAt, minPosition: null }, unitId));
     const first = await ask(province.top, '2024-12-31');
@@ -272,7 +272,7 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
     await percentiles(`province view, as of a date, as known half-way through the load`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!, mid), 50);
     await percentiles(`district view (${DISTRICT_SIZE} units), as of a date`, QUERY_RUNS, (i) => ask(province.districts[i % province.districts.length]!.id, DATES[i % DATES.length]!), 50);
     await percentiles(`grassroots view, as of a date`, QUERY_RUNS, (i) => ask(province.grassroots[(i * 37) % province.grassroots.length]!.id, DATES[i % DATES.length]!), 50);
-    const children = new ListChildrenComplianceHandler(ds, progress);
+    const children = new ListChildrenComplianceHandler(ds, progress, store);
     await percentiles(`children of the province (${province.districts.length} districts with their subtrees)`, 30, (i) =>
       children.execute(new ListChildrenComplianceQuery({ scope, campaignId, asOf: DATES[i % DATES.length]!, knownAt: null, minPosition: null }, province.top, { status: null, level: null }, 100, null)),
       500,
@@ -292,8 +292,8 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
   });
 
   const nation = tree(NATION_UNITS, true);
-  await withDataSet(adminUrl, 'bench_nation', nation, () => NATION_MEMBERS_PER_UNIT, async (ds, _store, progress, campaignId) => {
-    const view = new GetComplianceHandler(ds, progress);
+  await withDataSet(adminUrl, 'bench_nation', nation, () => NATION_MEMBERS_PER_UNIT, async (ds, store, progress, campaignId) => {
+    const view = new GetComplianceHandler(ds, progress, store);
     const first = await view.execute(new GetComplianceQuery({ scope: { unitId: null }, campaignId, asOf: '2024-12-31', knownAt: null, minPosition: null }, nation.top));
     console.log(`national view: ${first.subtree.total.toLocaleString('en')} units below, ${JSON.stringify(first.subtree.byStatus)}`);
     const campaign = await campaignAt(ds, campaignId, '2024-06-30', null);

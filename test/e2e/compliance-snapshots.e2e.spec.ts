@@ -110,6 +110,18 @@ describe('period snapshots through HTTP', () => {
     expect((await get(`/snapshots/${sealed.snapshotId}/restatement`, merged.body.position)).changed).toBe(false);
   });
 
+  it('gives a unit that left the subtree with its parent the parent’s move as the cause', async () => {
+    const s = await setting();
+    await get(`/campaigns/${s.campaignId}/compliance/${s.province}`, s.position);
+    const sealed = await post(`/campaigns/${s.campaignId}/snapshots`, { unitId: s.province, asOf: '2024-04-12' }, s.upstream);
+    const elsewhere = await establish(app, { name: 'LĐLĐ tỉnh khác', kind: 'provincial_federation', establishedOn: '2000-01-01' });
+    const moved = await api(app).post(`/org-units/${s.district}/transfer`).send({ newParentId: elsewhere.id, effectiveOn: '2024-03-01' }).expect(200);
+    const [transfer] = await app.service.app.get(EventStore).readStream(`orgUnit-${s.district}`, { direction: 'backwards', maxCount: 1 });
+    const restated = await get(`/snapshots/${sealed.snapshotId}/restatement`, moved.body.position);
+    const byUnit = new Map(restated.units.map((u: { unitId: string; causes: string[]; changes: string[] }) => [u.unitId, u]));
+    for (const unit of [s.district, s.schoolA, s.schoolB]) expect(byUnit.get(unit)).toMatchObject({ changes: ['unit'], causes: [transfer!.id] });
+  });
+
   it('shows a kept copy changed in the database as not verified', async () => {
     const s = await setting();
     await get(`/campaigns/${s.campaignId}/compliance/${s.province}`, s.position);

@@ -210,6 +210,81 @@ describe('compliance views through HTTP', () => {
     expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'format']);
   });
 
+  it('keeps what a withdrawn pledge counted before its withdrawal when the member files a new one', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const first = await api(app).post(`/campaigns/${campaignId}/pledges`).send(pledge(lan, '2024-04-05'));
+    expect(first.status).toBe(201);
+    await api(app).post(`/pledges/${first.body.id}/withdraw`).send({ reason: 'Nộp lại', withdrawnOn: '2024-04-20' }).expect(200);
+    const last = await post(`/campaigns/${campaignId}/pledges`, pledge(lan, '2024-04-25'));
+    const april12 = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-04-12' }, last);
+    expect(requirement(april12, 'pledges')).toMatchObject({ status: 'met', satisfiedOn: '2024-04-05', value: 1 });
+    expect(april12.figures).toMatchObject({ pledges: 1 });
+    const april22 = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-04-22' }, last);
+    expect(requirement(april22, 'pledges')).toMatchObject({ status: 'missed', value: 0 });
+    const april30 = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-04-30' }, last);
+    expect(requirement(april30, 'pledges')).toMatchObject({ status: 'met_late', satisfiedOn: '2024-04-25' });
+    expect(april30.figures).toMatchObject({ pledges: 1, latePledges: 1 });
+  });
+
+  it('keeps counting the sessions and focal tasks of a unit merged mid-year in the subtree that held them', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    await enrol(app, { unitId: schoolB, fullName: 'Mai', joinedOn: '2020-01-01' });
+    await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+    await post(`/campaigns/${campaignId}/action-plans`, {
+      unitId: schoolA,
+      adoptedOn: '2024-04-01',
+      tasks: [{ title: 'Mô hình', responsible: 'BCH', dueOn: '2024-10-01', focal: true }],
+    });
+    const merged = await api(app).post(`/org-units/${schoolA}/merge`).send({ intoUnitId: schoolB, effectiveOn: '2024-06-01' }).expect(200);
+    const position = merged.body.position as string;
+    for (const asOf of ['2024-05-15', '2024-07-01']) {
+      const prov = await view(`/campaigns/${campaignId}/compliance/${province}`, { asOf }, position);
+      expect([asOf, prov.figures]).toEqual([asOf, expect.objectContaining({ members: 2, membersStudied: 1, sessions: 1, focalTasks: 1 })]);
+    }
+    // After the merger the district has one school to count by status; Lan counts in B now.
+    const july = await view(`/campaigns/${campaignId}/compliance/${district}`, { asOf: '2024-07-01' }, position);
+    expect(july.children.total).toBe(1);
+    const b = await view(`/campaigns/${campaignId}/compliance/${schoolB}`, { asOf: '2024-07-01' }, position);
+    expect(b.figures).toMatchObject({ members: 2, membersStudied: 1 });
+  });
+
+  it('pages the overdue list and the children one item at a time without losing or repeating any', async () => {
+    const { province, district } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    for (const code of ['b1', 'A2', 'c3']) await post('/org-units', { code: `${code}-${campaignId.slice(0, 6)}`, name: `CĐCS ${code}`, kind: 'grassroots_union', parentId: district, establishedOn: '2000-01-01' });
+    const { position } = await enrol(app, { unitId: (await api(app).get(`/org-units/${district}/children`).query({ asOf: '2024-01-01' })).body.items[0].unitId, fullName: 'Lan', joinedOn: '2020-01-01' });
+    for (const [path, query] of [
+      [`/campaigns/${campaignId}/overdue`, { unitId: district, asOf: '2024-05-05' }],
+      [`/campaigns/${campaignId}/compliance/${district}/children`, { asOf: '2024-05-05' }],
+    ] as const) {
+      const whole = await view(path, { ...query, limit: '1000' }, position);
+      const paged: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: unknown[]; nextCursor: string | null } = await view(path, { ...query, limit: '1', ...(cursor ? { cursor } : {}) }, position);
+        paged.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      expect(whole.items.length).toBeGreaterThan(3);
+      expect(paged).toEqual(whole.items);
+    }
+  });
+
+  it('refuses a knowledge time after now (422) and one that is not a real date (400)', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const campaignId = await issueCampaign(app, province);
+    const future = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-04-01', knownAt: '2099-01-01' });
+    expect([future.status, future.body.code]).toEqual([422, 'known_at.in_future']);
+    const impossible = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-04-01', knownAt: '2024-02-31T10:00:00Z' });
+    expect([impossible.status, impossible.body.errors?.[0]?.field]).toEqual([400, 'knownAt']);
+    const sealing = await api(app).post(`/campaigns/${campaignId}/snapshots`).send({ unitId: schoolA, asOf: '2024-04-01', knownAt: '2099-01-01' });
+    expect([sealing.status, sealing.body.code]).toEqual([422, 'known_at.in_future']);
+  });
+
   it('answers 404 before the plan was issued, for a unit outside the campaign, and 400 naming a malformed knownAt or status', async () => {
     const { province, schoolA } = await smallProvince(app);
     const other = await smallProvince(app);

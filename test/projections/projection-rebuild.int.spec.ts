@@ -195,9 +195,9 @@ describe('rebuilding the organisation views while they serve', () => {
   }
 
   it('keeps every answer complete during a rebuild, follows new events meanwhile, and switches in tables equal to the live ones', async () => {
-    const getUnit = new GetOrgUnitHandler(ds, progress);
-    const children = new ListChildUnitsHandler(ds, progress);
-    const getMember = new GetMemberHandler(ds, progress);
+    const getUnit = new GetOrgUnitHandler(ds, progress, store);
+    const children = new ListChildUnitsHandler(ds, progress, store);
+    const getMember = new GetMemberHandler(ds, progress, store);
     const dependents = new OrgStructureDependents(ds, store, progress);
     const inProvince = { unitId: province };
     const builtTables = await made();

@@ -37,8 +37,13 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 export function knowledgeTime(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   if (isBusinessDate(value)) return new Date(Date.parse(`${value}T23:59:59.999+07:00`));
-  if (!TIMESTAMP.test(value)) return null;
-  const ms = Date.parse(value);
+  const text: string = value;
+  if (!TIMESTAMP.test(text) || !isBusinessDate(text.slice(0, 10))) return null;
+  const [hours, minutes, seconds] = text.slice(11, 19).split(':').map(Number);
+  if (hours! > 23 || minutes! > 59 || (seconds !== undefined && !Number.isNaN(seconds) && seconds > 59)) return null;
+  const zone = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (zone && (Number(zone[2]) > 14 || Number(zone[3]) > 59)) return null;
+  const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 

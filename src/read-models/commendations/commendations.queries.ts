@@ -7,9 +7,10 @@ import { ORG_LEVELS } from '../../events/org/org-unit-events.js';
 import { IsId } from '../../infrastructure/http/validators.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
-import { campaignAt, knowledgeAt, type UnitRef } from '../compliance/compliance-reader.js';
+import type { UnitRef } from '../compliance/compliance-reader.js';
 import { PagedComplianceQuery } from '../compliance/compliance.requests.js';
-import { coveredUnit, type Question, COMPLIANCE_VIEWS } from '../compliance/compliance.queries.js';
+import { compareText, coveredUnit, type Question, COMPLIANCE_VIEWS, stand } from '../compliance/compliance.queries.js';
+import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { UnitRefAnswer } from '../compliance/compliance.responses.js';
 import { asKnownAt } from '../shared/known-at.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
@@ -77,16 +78,15 @@ export class ListCommendationsHandler implements IQueryHandler<ListCommendations
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: ListCommendationsQuery): Promise<CommendationsView> {
     const after = q.cursor === null ? null : decodeCursor(q.cursor, 4);
     if (q.cursor !== null && after === null) throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
     const { question } = q;
-    const reached = await this.progress.waitFor([...COMPLIANCE_VIEWS, COMMENDATIONS_PROJECTION], question.minPosition);
-    const knowledge = question.knownAt === null ? null : await knowledgeAt(this.ds, question.knownAt);
-    const campaign = await campaignAt(this.ds, question.campaignId, question.asOf, knowledge);
-    const standing = { campaign, knowledge, position: knowledge ?? reached, knownAt: (question.knownAt ?? new Date()).toISOString() };
+    const standing = await stand(this.ds, this.progress, this.store, question, [...COMPLIANCE_VIEWS, COMMENDATIONS_PROJECTION]);
+    const knowledge = standing.knowledge;
     await coveredUnit(this.ds, question, standing, q.unitId);
     const rows: {
       commendation_id: string;
@@ -127,7 +127,9 @@ export class ListCommendationsHandler implements IQueryHandler<ListCommendations
       byAwardForm[r.award_form][r.status]++;
     }
     const keyOf = (r: (typeof rows)[number]) => [r.code, r.award_form, r.nominee.name, r.commendation_id];
+    // Ordered and paged by the cursor's own key, by code point (not by the database's collation).
     const listed = rows
+      .sort((a, b) => compareText(keyOf(a).join('\u0000'), keyOf(b).join('\u0000')))
       .filter((r) => q.status === null || r.status === q.status)
       .filter((r) => after === null || keyOf(r).join('\u0000') > after.join('\u0000'));
     const page = listed.slice(0, q.limit);

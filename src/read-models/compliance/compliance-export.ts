@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { OrgLevel } from '../../events/org/org-unit-events.js';
-import { addFigures, type CampaignAt, type Knowledge, publicFigures, type Queryable, subtreeCompliancePages, zeroFigures } from './compliance-reader.js';
+import { addFigures, type CampaignAt, type Knowledge, publicFigures, type Queryable, rollups, subtreeCompliancePages, unitCompliance, zeroFigures } from './compliance-reader.js';
 import type { ComplianceStatus } from './compliance-rules.js';
 
 /** Vietnamese labels of what the spreadsheet shows. */
@@ -74,10 +74,8 @@ async function* sheetRows(q: Queryable, x: ExportQuestion): AsyncGenerator<{ kin
       ...FIGURE_COLUMNS.map(([, label]) => label),
     ],
   };
-  const total = zeroFigures();
   for await (const page of subtreeCompliancePages(q, x.campaign, x.unitId, x.asOf, x.knowledge)) {
     for (const u of page) {
-      addFigures(total, u.ownFigures);
       const figures = publicFigures(u.ownFigures);
       const byCode = new Map(u.requirements.map((r) => [r.code, r.status]));
       yield {
@@ -94,7 +92,10 @@ async function* sheetRows(q: Queryable, x: ExportQuestion): AsyncGenerator<{ kin
       };
     }
   }
-  const sums = publicFigures(total);
+  // The total is the compliance view's: the unit and everything under it, ended units' facts included.
+  const rollup = (await rollups(q, x.campaign, [x.unitId], x.asOf, x.knowledge)).get(x.unitId)!;
+  const own = (await unitCompliance(q, x.campaign, x.unitId, x.asOf, x.knowledge))?.ownFigures ?? zeroFigures();
+  const sums = publicFigures(addFigures({ ...rollup.below }, own));
   yield { kind: 'total', cells: ['Tổng cộng', x.unitName, null, null, null, ...requirementCodes.map(() => null), ...FIGURE_COLUMNS.map(([key]) => sums[key])] };
 }
 

@@ -280,15 +280,18 @@ export interface Rollup {
 
 /**
  * The units below each of `rootIds` on `asOf` (as the dated closure has the hierarchy that
- * day), counted by status (all of them, and the direct children), and their figures summed:
- * one statement, aggregated in the database.
+ * day), counted by status (the active ones, all of them and the direct children), and their
+ * figures summed: those of the units that have ended too, whose sessions and plans stay where
+ * they were held (their members have moved on with their spans). One statement, aggregated in
+ * the database.
  */
 export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: readonly string[], asOf: string, k: Knowledge): Promise<Map<string, Rollup>> {
   const levels = [...campaign.defaults.keys()];
   const rows = await q.query<
     {
       root: string;
-      status: ComplianceStatus;
+      /** Null for a unit that has ended (merged, terminated): its facts still count in the figures, it is no longer counted by status. */
+      status: ComplianceStatus | null;
       child: boolean;
       units: number;
       members: number;
@@ -304,13 +307,13 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
     asKnownAt(`WITH below AS (
        SELECT c.ancestor_id AS root, c.descendant_id AS unit_id FROM org_unit_closure c
         WHERE c.ancestor_id = ANY($4::uuid[]) AND c.descendant_id <> c.ancestor_id AND ${ON('c', '$2')})
-     SELECT b.root, coalesce(cv.status, d.status) AS status, v.parent_id = b.root AS child, count(*)::int AS units,
+     SELECT b.root, CASE WHEN v.status = 'active' THEN coalesce(cv.status, d.status) END AS status, v.parent_id = b.root AS child, count(*)::int AS units,
             coalesce(sum(coalesce(cv.members, mv.members)), 0)::int AS members, coalesce(sum(cv.members_studied), 0)::int AS members_studied,
             coalesce(sum(cv.pledges), 0)::int AS pledges, coalesce(sum(cv.pledges_counted), 0)::int AS pledges_counted,
             coalesce(sum(cv.late_pledges), 0)::int AS late_pledges, coalesce(sum(cv.short_pledges), 0)::int AS short_pledges,
             coalesce(sum(cv.sessions), 0)::int AS sessions, coalesce(sum(cv.focal_tasks), 0)::int AS focal_tasks
        FROM below b
-       JOIN org_unit_versions v ON v.unit_id = b.unit_id AND ${ON('v', '$2')} AND v.status = 'active'
+       JOIN org_unit_versions v ON v.unit_id = b.unit_id AND ${ON('v', '$2')}
        JOIN unnest($5::text[], $6::text[]) AS d(level, status) ON d.level = v.level
        ${validRow('compliance_versions', 'cv', 'b.unit_id', k, { columns: ROLLUP_COLUMNS })}
        ${validRow('unit_member_versions', 'mv', 'b.unit_id', k, { columns: 'x.members', only: 'cv.status IS NULL' })}
@@ -321,11 +324,13 @@ export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: reado
   for (const id of rootIds) out.set(id, { children: { total: 0, byStatus: zeroCounts() }, subtree: { total: 0, byStatus: zeroCounts() }, below: zeroFigures() });
   for (const r of rows) {
     const agg = out.get(r.root)!;
-    agg.subtree.total += r.units;
-    agg.subtree.byStatus[r.status] += r.units;
-    if (r.child) {
-      agg.children.total += r.units;
-      agg.children.byStatus[r.status] += r.units;
+    if (r.status !== null) {
+      agg.subtree.total += r.units;
+      agg.subtree.byStatus[r.status] += r.units;
+      if (r.child) {
+        agg.children.total += r.units;
+        agg.children.byStatus[r.status] += r.units;
+      }
     }
     addFigures(agg.below, {
       members: r.members,

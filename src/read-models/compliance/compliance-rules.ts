@@ -42,7 +42,8 @@ export interface MemberFacts {
   readonly spans: readonly Span[];
   /** The days of the (not voided) study sessions of the campaign the member attended, any unit's. */
   readonly studiedOn: readonly string[];
-  readonly pledge: PledgeFacts | null;
+  /** Every pledge the member filed for the campaign (a new one may follow a withdrawn one). */
+  readonly pledges: readonly PledgeFacts[];
 }
 
 /** A report's standing from a date on: since when it stands (its submission or re-submission), or null (returned). */
@@ -126,6 +127,9 @@ export const needed = (ratio: number, total: number): number => Math.max(1, Math
 
 const ratioOf = (part: number, total: number): number => (total === 0 ? 0 : part / total);
 
+const earliest = (days: readonly (string | null)[]): string | null =>
+  days.reduce<string | null>((a, d) => (d === null ? a : a === null || d < a ? d : a), null);
+
 /** The items a pledge has on `day` (0 before it was submitted). */
 function itemsOn(p: PledgeFacts, day: string): number {
   let count = 0;
@@ -202,7 +206,7 @@ export function evaluate(plan: CampaignPlan, unit: UnitFacts, asOf: string): Eva
     else {
       const group = membersOn(minDate(dueOn, asOf));
       const counting = group
-        .map((m) => (m.pledge === null ? null : pledgeCountsFrom(m.pledge, r.pledge!.minItems, asOf)))
+        .map((m) => earliest(m.pledges.map((p) => pledgeCountsFrom(p, r.pledge!.minItems, asOf))))
         .filter((d): d is string => d !== null);
       const satisfied = group.length === 0 ? null : kth(counting, needed(threshold, group.length));
       results.push({ code: 'pledges', dueOn, value: ratioOf(counting.length, group.length), threshold, ...statusOf(satisfied, dueOn, asOf) });
@@ -253,8 +257,9 @@ function figuresOn(unit: UnitFacts, r: Requirements, endsOn: string, asOf: strin
   let short = 0;
   let counted = 0;
   for (const m of members) {
-    const p = m.pledge;
-    if (p === null || p.submittedOn > asOf || (p.withdrawnOn !== null && p.withdrawnOn <= asOf)) continue;
+    // The pledge standing on asOf: filed by then and not withdrawn by then (one at a time).
+    const p = m.pledges.find((x) => x.submittedOn <= asOf && (x.withdrawnOn === null || x.withdrawnOn > asOf));
+    if (!p) continue;
     pledges++;
     if (p.submittedOn > pledgeDue) late++;
     if (itemsOn(p, asOf) < minItems) short++;
@@ -309,10 +314,10 @@ function breakpoints(plan: CampaignPlan, unit: UnitFacts): string[] {
       add(s.to);
     }
     m.studiedOn.forEach(add);
-    if (m.pledge) {
-      add(m.pledge.submittedOn);
-      add(m.pledge.withdrawnOn);
-      for (const step of m.pledge.items) add(step.on);
+    for (const p of m.pledges) {
+      add(p.submittedOn);
+      add(p.withdrawnOn);
+      for (const step of p.items) add(step.on);
     }
   }
   return [...days].sort();

@@ -23,7 +23,7 @@ const plan = (requirements: Requirements = REQUIREMENTS, amendments: { from: str
   issuedOn: '2024-02-29',
   versions: [{ from: '2024-02-29', endsOn: '2024-12-31', requirements }, ...amendments.map((a) => ({ ...a, endsOn: '2024-12-31' }))],
 });
-const member = (over: Partial<MemberFacts> = {}): MemberFacts => ({ spans: [{ from: '2020-01-01', to: null }], studiedOn: [], pledge: null, ...over });
+const member = (over: Partial<MemberFacts> = {}): MemberFacts => ({ spans: [{ from: '2020-01-01', to: null }], studiedOn: [], pledges: [], ...over });
 const school = (over: Partial<UnitFacts> = {}): UnitFacts => ({
   level: 'grassroots',
   sessions: [],
@@ -72,19 +72,25 @@ describe('compliance rules (DOMAIN.md §4)', () => {
   });
 
   it('counts a late pledge only towards met_late, a short one never, a withdrawn one not from its withdrawal', () => {
-    const onTime = member({ pledge: pledge('2024-04-05') });
-    const lateOne = member({ pledge: pledge('2024-04-20') });
+    const onTime = member({ pledges: [pledge('2024-04-05')] });
+    const lateOne = member({ pledges: [pledge('2024-04-20')] });
     expect(req(school({ members: [onTime, lateOne] }), 'pledges', '2024-04-30')).toMatchObject({ status: 'met_late', satisfiedOn: '2024-04-20', value: 1 });
-    const short = member({ pledge: pledge('2024-04-05', 1) });
+    const short = member({ pledges: [pledge('2024-04-05', 1)] });
     const unit = school({ members: [onTime, short] });
     expect(req(unit, 'pledges', '2024-04-30')).toMatchObject({ status: 'missed', value: 0.5 });
     expect(evaluate(plan(), unit, '2024-04-30').figures).toMatchObject({ pledges: 2, shortPledges: 1, latePledges: 0, pledgesCounted: 1 });
     // Revised to enough items on 25 April: counts from then, late.
-    const revised = member({ pledge: { submittedOn: '2024-04-05', items: [{ on: '2024-04-05', count: 1 }, { on: '2024-04-25', count: 3 }], withdrawnOn: null } });
+    const revised = member({ pledges: [{ submittedOn: '2024-04-05', items: [{ on: '2024-04-05', count: 1 }, { on: '2024-04-25', count: 3 }], withdrawnOn: null }] });
     expect(req(school({ members: [onTime, revised] }), 'pledges', '2024-04-30')).toMatchObject({ status: 'met_late', satisfiedOn: '2024-04-25' });
-    const withdrawn = member({ pledge: pledge('2024-04-05', 2, '2024-04-08') });
+    const withdrawn = member({ pledges: [pledge('2024-04-05', 2, '2024-04-08')] });
     expect(req(school({ members: [withdrawn] }), 'pledges', '2024-04-07')).toMatchObject({ status: 'met' });
     expect(req(school({ members: [withdrawn] }), 'pledges', '2024-04-09')).toMatchObject({ status: 'pending', value: 0 });
+    // Filed again later: the days before keep their answer, the new one counts from its date.
+    const again = member({ pledges: [pledge('2024-04-05', 2, '2024-04-20'), pledge('2024-04-25')] });
+    expect(req(school({ members: [again] }), 'pledges', '2024-04-12')).toMatchObject({ status: 'met', satisfiedOn: '2024-04-05' });
+    expect(evaluate(plan(), school({ members: [again] }), '2024-04-12').figures).toMatchObject({ pledges: 1, pledgesCounted: 1 });
+    expect(req(school({ members: [again] }), 'pledges', '2024-04-22')).toMatchObject({ status: 'missed', value: 0 });
+    expect(req(school({ members: [again] }), 'pledges', '2024-04-30')).toMatchObject({ status: 'met_late', satisfiedOn: '2024-04-25' });
   });
 
   it('judges plans and reports by their dates; a returned report counts again from its re-submission', () => {
@@ -159,7 +165,7 @@ describe('compliance rules (DOMAIN.md §4)', () => {
       return {
         spans: [{ from, to }],
         studiedOn: m.studied,
-        pledge: m.pledge ? { submittedOn: m.pledge.on, items, withdrawnOn: m.pledge.withdrawn } : null,
+        pledges: m.pledge ? [{ submittedOn: m.pledge.on, items, withdrawnOn: m.pledge.withdrawn }] : [],
       };
     }),
   });

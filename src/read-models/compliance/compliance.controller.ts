@@ -1,6 +1,7 @@
 import { Controller, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import { writeCsv, writeXlsx } from './compliance-export.js';
 import { QueryBus } from '@nestjs/cqrs';
@@ -52,6 +53,7 @@ export class ComplianceController {
     private readonly queryBus: QueryBus,
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   @ViewRoute(':id/compliance/:unitId', {
@@ -120,7 +122,7 @@ export class ComplianceController {
     @Res() res: Response,
   ): Promise<void> {
     const q = question(scope, campaignId, query);
-    const s = await stand(this.ds, this.progress, q);
+    const s = await stand(this.ds, this.progress, this.store, q);
     const unit = await coveredUnit(this.ds, q, s, unitId);
     const x = { campaign: s.campaign, unitId, unitName: unit.unit.name, asOf: q.asOf, knowledge: s.knowledge, knownAt: s.knownAt };
     const file = `tuan-thu-${unit.unit.code.replace(/[^A-Za-z0-9_-]/g, '_')}-${q.asOf}.${query.format}`;

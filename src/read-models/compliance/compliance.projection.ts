@@ -65,7 +65,8 @@ interface StoredUnitFacts {
 /** A member's facts for one campaign, as stored. */
 interface StoredMemberFacts {
   studied: Record<string, string>;
-  pledge: (PledgeFacts & { pledgeId: string }) | null;
+  /** By pledge id: a member may file again after withdrawing. */
+  pledges: Record<string, PledgeFacts>;
 }
 
 interface UnitRow {
@@ -87,7 +88,7 @@ interface Mark {
 }
 
 const emptyUnitFacts = (): StoredUnitFacts => ({ sessions: {}, implementationPlanOn: null, actionPlan: null, reports: {} });
-const emptyMemberFacts = (): StoredMemberFacts => ({ studied: {}, pledge: null });
+const emptyMemberFacts = (): StoredMemberFacts => ({ studied: {}, pledges: {} });
 const MAX_HOPS = 32;
 
 const pairKey = (campaignId: string, unitId: string): string => `c ${campaignId} ${unitId}`;
@@ -340,7 +341,7 @@ class Batch {
           reports: facts.reports,
           members: (members.get(pair.unitId) ?? []).map(({ memberId, spans }): MemberFacts => {
             const f = this.memberFacts.get(`${campaignId} ${memberId}`) ?? emptyMemberFacts();
-            return { spans, studiedOn: Object.values(f.studied), pledge: f.pledge };
+            return { spans, studiedOn: Object.values(f.studied), pledges: Object.values(f.pledges) };
           }),
         };
         items.push({
@@ -450,8 +451,7 @@ class Batch {
       }
       case 'PledgeSubmitted': {
         const { pledgeId, campaignId, memberId, items, submittedOn } = e.data;
-        (await this.editMemberFacts(campaignId, memberId)).pledge = {
-          pledgeId,
+        (await this.editMemberFacts(campaignId, memberId)).pledges[pledgeId] = {
           submittedOn,
           items: [{ on: submittedOn, count: items.length }],
           withdrawnOn: null,
@@ -460,14 +460,16 @@ class Batch {
       }
       case 'PledgeRevised': {
         const f = await this.editMemberFacts(e.data.campaignId, e.data.memberId);
-        if (f.pledge?.pledgeId !== e.data.pledgeId) return;
-        const steps = [...f.pledge.items, { on: e.data.revisedOn, count: e.data.items.length }];
-        f.pledge = { ...f.pledge, items: stableSortBy(steps, (s) => s.on) };
+        const pledge = f.pledges[e.data.pledgeId];
+        if (!pledge) return;
+        const steps = [...pledge.items, { on: e.data.revisedOn, count: e.data.items.length }];
+        f.pledges[e.data.pledgeId] = { ...pledge, items: stableSortBy(steps, (s) => s.on) };
         return;
       }
       case 'PledgeWithdrawn': {
         const f = await this.editMemberFacts(e.data.campaignId, e.data.memberId);
-        if (f.pledge?.pledgeId === e.data.pledgeId) f.pledge = { ...f.pledge, withdrawnOn: e.data.withdrawnOn };
+        const pledge = f.pledges[e.data.pledgeId];
+        if (pledge) f.pledges[e.data.pledgeId] = { ...pledge, withdrawnOn: e.data.withdrawnOn };
         return;
       }
       case 'ImplementationPlanIssued': {

@@ -9,7 +9,8 @@ import { addDays } from '../../shared/values.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { ORG_STRUCTURE_PROJECTION } from '../org-structure/org-structure.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
-import { asKnownAt } from '../shared/known-at.js';
+import { asKnownAt, reachKnowledge } from '../shared/known-at.js';
+import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { withinScope } from '../shared/scope.js';
 import {
   addFigures,
@@ -125,12 +126,15 @@ export class ListOverdueQuery {
 /** Pending requirements due within this many days of asOf are listed as overdue-to-be. */
 export const DUE_SOON_DAYS = 14;
 
+/** Strings by code point: the order of every cursor of these views. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Waits for the views, then fixes what the answer is as known at: the latest knowledge (the
  * views' position), or the last change recorded by `knownAt`.
  */
-export async function stand(ds: DataSource, progress: ProjectionProgress, q: Question): Promise<Standing> {
-  const reached = await progress.waitFor(COMPLIANCE_VIEWS, q.minPosition);
+export async function stand(ds: DataSource, progress: ProjectionProgress, store: EventStore, q: Question, views: readonly string[] = COMPLIANCE_VIEWS): Promise<Standing> {
+  const reached = await reachKnowledge(progress, store, views, q.minPosition, q.knownAt);
   const knowledge = q.knownAt === null ? null : await knowledgeAt(ds, q.knownAt);
   const campaign = await campaignAt(ds, q.campaignId, q.asOf, knowledge);
   return { campaign, knowledge, position: knowledge ?? reached, knownAt: (q.knownAt ?? new Date()).toISOString() };
@@ -175,10 +179,11 @@ export class GetComplianceHandler implements IQueryHandler<GetComplianceQuery, C
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute({ question, unitId }: GetComplianceQuery): Promise<ComplianceView> {
-    const s = await stand(this.ds, this.progress, question);
+    const s = await stand(this.ds, this.progress, this.store, question);
     const unit = await coveredUnit(this.ds, question, s, unitId);
     const rollup = (await rollups(this.ds, s.campaign, [unitId], question.asOf, s.knowledge)).get(unitId)!;
     const { parentId: _, ...ref } = unit.unit;
@@ -206,16 +211,20 @@ export class ListChildrenComplianceHandler implements IQueryHandler<ListChildren
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: ListChildrenComplianceQuery): Promise<ChildrenComplianceView> {
     const after = readCursor(q.cursor);
     const { question } = q;
-    const s = await stand(this.ds, this.progress, question);
+    const s = await stand(this.ds, this.progress, this.store, question);
     await coveredUnit(this.ds, question, s, q.unitId);
+    // Ordered and paged here, by code point, whatever the database's collation: the cursor compares the same way.
+    const keyOf = (c: UnitCompliance): string => `${c.unit.code}\u0000${c.unit.unitId}`;
     const children = (await childUnits(this.ds, s, q.unitId, question.asOf))
       .filter((c) => (q.filter.status === null || c.status === q.filter.status) && (q.filter.level === null || c.unit.level === q.filter.level))
-      .filter((c) => after === null || `${c.unit.code}\u0000${c.unit.unitId}` > `${after[0]}\u0000${after[1]}`);
+      .sort((a, b) => compareText(keyOf(a), keyOf(b)))
+      .filter((c) => after === null || keyOf(c) > `${after[0]}\u0000${after[1]}`);
     const page = children.slice(0, q.limit);
     const sums = await rollups(this.ds, s.campaign, page.map((c) => c.unit.unitId), question.asOf, s.knowledge);
     const last = page.at(-1);
@@ -253,13 +262,14 @@ export class ListOverdueHandler implements IQueryHandler<ListOverdueQuery, Overd
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: ListOverdueQuery): Promise<OverdueView> {
     const after = q.cursor === null ? null : decodeCursor(q.cursor, 3);
     if (q.cursor !== null && after === null) throw new RequestValidationError([{ field: 'cursor', message: 'cursor is not one returned by a previous page' }]);
     const { question } = q;
-    const s = await stand(this.ds, this.progress, question);
+    const s = await stand(this.ds, this.progress, this.store, question);
     await coveredUnit(this.ds, question, s, q.unitId);
     const soon = addDays(question.asOf, DUE_SOON_DAYS);
     const items: (OverdueItem & { key: string[] })[] = [];
@@ -267,13 +277,16 @@ export class ListOverdueHandler implements IQueryHandler<ListOverdueQuery, Overd
       for (const r of u.requirements) {
         const due = r.status === 'missed' || (r.status === 'pending' && r.dueOn <= soon);
         if (!due) continue;
-        const key = [u.unit.code, u.unit.unitId, r.code];
-        if (after !== null && !(key.join('\u0000') > after.join('\u0000'))) continue;
         const { parentId: _, ...ref } = u.unit;
+        const key = [u.unit.code, u.unit.unitId, r.code];
         items.push({ unit: ref, code: r.code, status: r.status as 'missed' | 'pending', dueOn: r.dueOn, value: r.value, threshold: r.threshold, key });
       }
     }
-    const page = items.slice(0, q.limit);
+    // Ordered and paged by the cursor's own key, by code point (not by the database's collation).
+    const listed = items
+      .sort((a, b) => compareText(a.key.join('\u0000'), b.key.join('\u0000')))
+      .filter((item) => after === null || item.key.join('\u0000') > after.join('\u0000'));
+    const page = listed.slice(0, q.limit);
     const last = page.at(-1);
     return {
       campaignId: question.campaignId,
@@ -282,7 +295,7 @@ export class ListOverdueHandler implements IQueryHandler<ListOverdueQuery, Overd
       knownAt: s.knownAt,
       dueWithinDays: DUE_SOON_DAYS,
       items: page.map(({ key: _, ...item }) => item),
-      nextCursor: items.length > q.limit && last ? encodeCursor(last.key) : null,
+      nextCursor: listed.length > q.limit && last ? encodeCursor(last.key) : null,
       position: s.position.toString(),
     };
   }

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { NotFound } from '../../shared/domain-errors.js';
 import { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
-import { asKnownAt, knowledgeAt } from '../shared/known-at.js';
+import { asKnownAt, knowledgeAt, reachKnowledge } from '../shared/known-at.js';
+import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { SCOPE_PROJECTIONS, withinScope } from '../shared/scope.js';
 import { MEMBERSHIP_PROJECTION } from './membership.projection.js';
 
@@ -84,11 +85,12 @@ export class GetMemberHandler implements IQueryHandler<GetMemberQuery, MemberVie
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: GetMemberQuery): Promise<MemberView> {
     // The scope is read from the organisation view: both views must have reached minPosition.
-    const reached = await this.progress.waitFor([MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition);
+    const reached = await reachKnowledge(this.progress, this.store, [MEMBERSHIP_PROJECTION, ...SCOPE_PROJECTIONS], q.minPosition, q.knownAt);
     const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
     const position = k ?? reached;
     const rows: {

@@ -6,7 +6,8 @@ import type { AccessScope } from '../../infrastructure/auth/caller-scope.js';
 import { RequestValidationError } from '../../infrastructure/http/validation.js';
 import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
 import { decodeCursor, encodeCursor } from '../shared/query-params.js';
-import { asKnownAt, knowledgeAt } from '../shared/known-at.js';
+import { asKnownAt, knowledgeAt, reachKnowledge } from '../shared/known-at.js';
+import { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { withinScope } from '../shared/scope.js';
 import { COMPLIANCE_PROJECTION } from '../compliance/compliance.projection.js';
 import { ORG_STRUCTURE_PROJECTION } from './org-structure.projection.js';
@@ -138,10 +139,11 @@ export class GetOrgUnitHandler implements IQueryHandler<GetOrgUnitQuery, OrgUnit
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: GetOrgUnitQuery): Promise<OrgUnitView> {
-    const reached = await this.progress.waitFor(q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition);
+    const reached = await reachKnowledge(this.progress, this.store, q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition, q.knownAt);
     const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
     const [unit]: Omit<UnitSummary, 'members'>[] = await this.ds.query(
       asKnownAt(`SELECT ${UNIT_COLUMNS} FROM org_unit_versions v WHERE v.unit_id = $1 AND ${ON('v')} AND ${WITHIN('v.unit_id')}`, k, '$4', ['org_unit_versions']),
@@ -195,10 +197,11 @@ export class ListChildUnitsHandler implements IQueryHandler<ListChildUnitsQuery,
   constructor(
     private readonly ds: DataSource,
     private readonly progress: ProjectionProgress,
+    private readonly store: EventStore,
   ) {}
 
   async execute(q: ListChildUnitsQuery): Promise<ChildUnitsView> {
-    const reached = await this.progress.waitFor(q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition);
+    const reached = await reachKnowledge(this.progress, this.store, q.knownAt === null ? PROJECTIONS : KNOWN_AT_PROJECTIONS, q.minPosition, q.knownAt);
     const k = q.knownAt === null ? null : await knowledgeAt(this.ds, q.knownAt);
     const position = k ?? reached;
     const after = q.cursor === null ? null : decodeCursor(q.cursor, 2);

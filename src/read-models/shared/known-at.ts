@@ -1,3 +1,7 @@
+import type { EventStore } from '../../infrastructure/event-store/event-store.port.js';
+import type { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
+import { RuleViolation } from '../../shared/domain-errors.js';
+
 /**
  * "As known at" for the organisation views: a statement written against the latest-knowledge
  * tables (`org_unit_versions`, `org_unit_closure`, `member_versions`) reads, when a knowledge
@@ -44,4 +48,25 @@ export async function knowledgeAt(q: { query(sql: string, parameters?: unknown[]
     [at],
   )) as { position: string | null }[];
   return BigInt(row?.position ?? '0');
+}
+
+/**
+ * Waits for the views a question reads: up to `minPosition`, and, asked as known at a time,
+ * up to the head of the log (everything recorded by then is below it), so that the answer
+ * leaves out nothing recorded by that time. A time after now is refused: what will be known
+ * then is not known yet.
+ */
+export async function reachKnowledge(
+  progress: ProjectionProgress,
+  store: EventStore,
+  views: readonly string[],
+  minPosition: bigint | null,
+  knownAt: Date | null,
+): Promise<bigint> {
+  if (knownAt === null) return progress.waitFor(views, minPosition);
+  if (knownAt.getTime() > Date.now()) {
+    throw new RuleViolation('known_at.in_future', `knownAt ${knownAt.toISOString()} is after now: what will be known then is not known yet`, 'knownAt');
+  }
+  const head = await store.headPosition();
+  return progress.waitFor(views, minPosition !== null && minPosition > head ? minPosition : head);
 }

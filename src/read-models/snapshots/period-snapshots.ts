@@ -16,6 +16,7 @@ import { campaignAt, knowledgeAt, type Queryable } from '../compliance/complianc
 import { COMPLIANCE_PROJECTION, ComplianceProjection } from '../compliance/compliance.projection.js';
 import { coveredUnit, type Question } from '../compliance/compliance.queries.js';
 import { ORG_STRUCTURE_PROJECTION, OrgStructureProjection } from '../org-structure/org-structure.projection.js';
+import { reachKnowledge } from '../shared/known-at.js';
 import { withinScope } from '../shared/scope.js';
 import { contentHash, type SnapshotDocument, snapshotDocument, type SnapshotUnit } from './snapshot-document.js';
 import { SNAPSHOTS_PROJECTION } from './snapshots.projection.js';
@@ -131,6 +132,8 @@ export class PeriodSnapshots {
   async seal(scope: AccessScope, campaignId: string, request: SealRequest, context: CommandContext): Promise<CommandResult & { answer: SealAnswer }> {
     const snapshotId = newId(request.snapshotId, 'snapshot', context);
     const question: Question = { scope, campaignId, asOf: request.asOf, knownAt: request.knownAt, minPosition: null };
+    // As known at a time: everything recorded by then must have reached the views first.
+    if (request.knownAt !== null) await reachKnowledge(this.progress, this.store, VIEWS_READ, null, request.knownAt);
     const { document, cursor } = await this.readConsistently(question, request.unitId);
     if (context.replaying) {
       return { id: snapshotId, streamRevision: 0n, position: 0n, answer: { snapshotId, contentHash: '', position: '0', sealedPosition: '0', ledgerRoot: null, units: 0 } };
@@ -310,6 +313,12 @@ export class PeriodSnapshots {
     const position = BigInt(row.position);
     const types = [...new Set([...new ComplianceProjection().handles, ...new OrgStructureProjection().handles])];
     const memberUnits = new Map<string, string[]>();
+    const parents = new Map(row.document.units.map((u) => [u.unitId, u.parentId]));
+    const ancestors = (unitId: string): string[] => {
+      const chain: string[] = [];
+      for (let p = parents.get(unitId) ?? null; p !== null && chain.length < 32; p = parents.get(p) ?? null) chain.push(p);
+      return chain;
+    };
     let after: string | null = row.log_cursor;
     for (;;) {
       const page = await this.store.readAll({ after, maxCount: 1000, filter: { eventTypes: types } });
@@ -324,6 +333,10 @@ export class PeriodSnapshots {
         if (event.type === 'CampaignPlanAmended') for (const u of wanted) units.add(u);
         const members = memberIdsOf(event);
         if (members.length > 0) for (const u of await this.unitsOfMembers(members, memberUnits)) units.add(u);
+        // A unit moved, merged or ended takes the units under it (as the snapshot had them) along.
+        if (event.type === 'OrgUnitTransferred' || event.type === 'OrgUnitMerged' || event.type === 'OrgUnitTerminated') {
+          for (const u of wanted) if (ancestors(u).some((a) => units.has(a))) units.add(u);
+        }
         for (const u of units) if (wanted.has(u)) out.set(u, [...(out.get(u) ?? []), event.id]);
       }
       if (page.length < 1000) break;

@@ -7,11 +7,10 @@ import {
   type Knowledge,
   publicFigures,
   type Queryable,
+  rollups,
   type StatusCounts,
   subtreeCompliance,
   type UnitRef,
-  zeroCounts,
-  zeroFigures,
 } from '../compliance/compliance-reader.js';
 import type { ComplianceStatus, RequirementResult } from '../compliance/compliance-rules.js';
 
@@ -58,19 +57,10 @@ export async function snapshotDocument(q: Queryable, campaign: CampaignAt, quest
   const rows = await subtreeCompliance(q, campaign, question.unitId, question.asOf, k);
   const root = rows.find((r) => r.unit.unitId === question.unitId);
   if (!root) throw new Error(`unit ${question.unitId} is not active on ${question.asOf}`);
-  const figures = zeroFigures();
-  const children = { total: 0, byStatus: zeroCounts() };
-  const subtree = { total: 0, byStatus: zeroCounts() };
-  for (const r of rows) {
-    addFigures(figures, r.ownFigures);
-    if (r === root) continue;
-    subtree.total++;
-    subtree.byStatus[r.status]++;
-    if (r.unit.parentId === question.unitId) {
-      children.total++;
-      children.byStatus[r.status]++;
-    }
-  }
+  // The unit's answer is the compliance view's, from the same statement.
+  const rollup = (await rollups(q, campaign, [question.unitId], question.asOf, k)).get(question.unitId)!;
+  const figures = addFigures({ ...rollup.below }, root.ownFigures);
+  const { children, subtree } = rollup;
   const { parentId: _, ...rootRef } = root.unit;
   return {
     campaignId: question.campaignId,
