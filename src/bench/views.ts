@@ -10,6 +10,7 @@ import { rollups, campaignAt } from '../read-models/compliance/compliance-reader
 import { ComplianceProjection } from '../read-models/compliance/compliance.projection.js';
 import { GetComplianceHandler, GetComplianceQuery, ListChildrenComplianceHandler, ListChildrenComplianceQuery } from '../read-models/compliance/compliance.queries.js';
 import { writeCsv } from '../read-models/compliance/compliance-export.js';
+import { MembershipProjection } from '../read-models/membership/membership.projection.js';
 import { OrgStructureProjection } from '../read-models/org-structure/org-structure.projection.js';
 import { PeriodSnapshots } from '../read-models/snapshots/period-snapshots.js';
 import { Writable } from 'node:stream';
@@ -230,7 +231,7 @@ async function withDataSet(
   const [{ campaignId, events }, generated] = await seconds(() => generate(store, t, membersPerUnit));
   console.log(`${name}: generated ${events.toLocaleString('en')} events in ${generated.toFixed(1)} s (${Math.round(events / generated)} events/s, atomic appends of ${BATCH} streams)`);
   const progress = new ProjectionProgress(ds, url);
-  const projections = [new OrgStructureProjection(), new ComplianceProjection()];
+  const projections = [new OrgStructureProjection(), new MembershipProjection(), new ComplianceProjection()];
   const head = await store.headPosition();
   const runners = projections.map((p) => new ProjectionRunner(p, ds, store, { batchSize: 500, lockRetryMs: 100, controlPollMs: 1000, log: () => undefined }));
   const [, projected] = await seconds(async () => {
@@ -239,7 +240,7 @@ async function withDataSet(
   });
   await Promise.all(runners.map((r) => r.stop()));
   const [{ versions }] = await ds.query(`SELECT count(*)::int AS versions FROM compliance_versions`);
-  console.log(`${name}: organisation and compliance views projected from position 0 in ${projected.toFixed(1)} s (${versions.toLocaleString('en')} compliance rows)`);
+  console.log(`${name}: organisation, membership and compliance views projected from position 0 in ${projected.toFixed(1)} s (${versions.toLocaleString('en')} compliance rows)`);
   // A served database has been vacuumed and analysed by autovacuum since its rows were written: so is this one.
   await ds.query('VACUUM ANALYZE');
   await measure(ds, store, progress, campaignId);
