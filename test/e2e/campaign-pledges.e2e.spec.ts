@@ -51,6 +51,9 @@ describe('pledges through HTTP', () => {
     const early = await api(app).post(`/pledges/${first}/revise`).send({ items: ['Khác'], revisedOn: '2024-04-01', reason: 'x' });
     expect(early.body.code).toBe('pledge.change_predates_history');
     expect((await api(app).post(`/pledges/${first}/withdraw`).send({ reason: 'Nộp nhầm mẫu', withdrawnOn: '2024-04-10' })).status).toBe(200);
+    // The first stood until 10 April: another dated before then would stand beside it.
+    const overlapping = await api(app).post(`/campaigns/${campaignId}/pledges`).send(pledge(lan, { submittedOn: '2024-04-09' }));
+    expect([overlapping.status, overlapping.body.code, overlapping.body.errors?.[0]?.field]).toEqual([422, 'pledge.before_withdrawal', 'submittedOn']);
     const again = await api(app).post(`/campaigns/${campaignId}/pledges`).send(pledge(lan, { submittedOn: '2024-04-10' }));
     expect(again.status).toBe(201);
     expect((await api(app).post(`/pledges/${again.body.id}/review`).send({ outcome: 'fulfilled', reviewedOn: '2024-11-30' })).status).toBe(200);

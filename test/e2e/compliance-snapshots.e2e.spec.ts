@@ -67,15 +67,20 @@ describe('period snapshots through HTTP', () => {
     const [held] = await app.service.app.get(EventStore).readStream(studySessionStream(backfilled.id));
     const restated = await get(`/snapshots/${sealed.snapshotId}/restatement`, later.position, s.upstream);
     expect(restated.changed).toBe(true);
-    expect(restated.units).toEqual([
+    // School B, and the district and the province above it, whose figures are their subtree's.
+    const byUnit = new Map((restated.units as { unitId: string }[]).map((u) => [u.unitId, u]));
+    expect([...byUnit.keys()].sort()).toEqual([s.schoolB, s.district, s.province].sort());
+    expect(byUnit.get(s.schoolB)).toEqual(
       expect.objectContaining({
-        unitId: s.schoolB,
         before: expect.objectContaining({ requirements: expect.objectContaining({ study: 'missed' }) }),
         after: expect.objectContaining({ requirements: expect.objectContaining({ study: 'met' }) }),
         changes: expect.arrayContaining(['requirements.study', 'figures.sessions', 'figures.membersStudied']),
         causes: [held!.id],
       }),
-    ]);
+    );
+    for (const upper of [s.district, s.province]) {
+      expect(byUnit.get(upper)).toEqual(expect.objectContaining({ changes: expect.arrayContaining(['figures.sessions', 'figures.membersStudied']), causes: [held!.id] }));
+    }
     expect(restated.summary.changes).toEqual(expect.arrayContaining(['figures.sessions']));
     expect((await get(`/snapshots/${sealed.snapshotId}/verify`, '0', s.upstream)).verified).toBe(true);
   });
@@ -147,5 +152,46 @@ describe('period snapshots through HTTP', () => {
     const bad = await api(app, s.upstream).post(`/campaigns/${s.campaignId}/snapshots`).send({ unitId: s.province, asOf: '2024-04-12', knownAt: 'soon' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['knownAt']);
+  });
+
+  it('seals everything recorded before the seal, without being asked to wait for it', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    for (let round = 0; round < 3; round++) {
+      const campaignId = await issueCampaign(app, province);
+      await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+      const sealed = await post(`/campaigns/${campaignId}/snapshots`, { unitId: province, asOf: '2024-03-31' });
+      const kept = await get(`/snapshots/${sealed.snapshotId}`, sealed.sealedPosition as string);
+      expect([round, kept.document.summary.figures.sessions]).toEqual([round, 1]);
+    }
+  });
+
+  it('gives upper levels the figures of their subtree, and restates them when a back-dated move or end changes it, naming those events', async () => {
+    const s = await setting();
+    const district2 = (await establish(app, { name: 'LĐLĐ huyện 2', kind: 'district_federation', parentId: s.province, establishedOn: '2000-01-01' })).id;
+    const last = await post(`/campaigns/${s.campaignId}/study-sessions`, session(s.schoolB, [s.mai], '2024-03-22'));
+    const sealed = await post(`/campaigns/${s.campaignId}/snapshots`, { unitId: s.province, asOf: '2024-04-30' }, s.upstream);
+    const kept = await get(`/snapshots/${sealed.snapshotId}`, sealed.sealedPosition as string, s.upstream);
+    const row = (doc: { units: { unitId: string; figures: { members: number; sessions: number } }[] }, id: string) => doc.units.find((u) => u.unitId === id)!;
+    expect(row(kept.document, s.district).figures).toMatchObject({ members: 2, sessions: 2 });
+    const districtView = await get(`/campaigns/${s.campaignId}/compliance/${s.district}?asOf=2024-04-30`, last.position);
+    expect(row(kept.document, s.district).figures).toEqual(districtView.figures);
+
+    // Recorded later: school A under district 2 from 1 April; school B ended on 25 March.
+    const moved = await api(app).post(`/org-units/${s.schoolA}/transfer`).send({ newParentId: district2, effectiveOn: '2024-04-01' }).expect(200);
+    const ended = await api(app).post(`/org-units/${s.schoolB}/terminate`).send({ effectiveOn: '2024-03-25', reason: 'Giải thể' }).expect(200);
+    const restated = await get(`/snapshots/${sealed.snapshotId}/restatement`, ended.body.position, s.upstream);
+    const byUnit = new Map((restated.units as { unitId: string; changes: string[]; causes: string[] }[]).map((u) => [u.unitId, u]));
+    const events = await app.service.app.get(EventStore).readAll({ after: null, maxCount: 100_000 });
+    const idAt = (position: string) => events.find((e) => e.position === BigInt(position))!.id;
+    expect(byUnit.get(s.district)).toEqual(expect.objectContaining({ changes: expect.arrayContaining(['figures.members', 'figures.sessions']) }));
+    expect(byUnit.get(s.district)!.causes).toEqual(expect.arrayContaining([idAt(moved.body.position), idAt(ended.body.position)]));
+    const now = await api(app).get(`/campaigns/${s.campaignId}/compliance/${s.district}`).query({ asOf: '2024-04-30', minPosition: ended.body.position }).expect(200);
+    expect(now.body.figures).toMatchObject({ members: 0 });
+    const csv = await api(app).get(`/campaigns/${s.campaignId}/compliance/${s.province}/export`).query({ format: 'csv', asOf: '2024-04-30', minPosition: ended.body.position }).expect(200);
+    const district2View = await get(`/campaigns/${s.campaignId}/compliance/${district2}?asOf=2024-04-30`, ended.body.position);
+    expect(district2View.figures).toMatchObject({ members: 1, sessions: 1 });
+    const district2Line = csv.text.split('\r\n').find((l) => l.startsWith(`${district2View.unit.code},`))!;
+    expect(district2Line.split(',').slice(-9).map(Number)).toEqual([1, 1, 1, 0, 0, 0, 0, 1, 0]);
   });
 });

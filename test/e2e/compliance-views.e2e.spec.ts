@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
 import type { Response } from 'superagent';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
-import { api, enrol, type TestApp, useTestApp } from '../support/test-app.js';
+import { DataSource } from 'typeorm';
+import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
+import { ProjectionsService } from '../../src/infrastructure/projections/projections.service.js';
+import { expectRollupsToMatchUnitByUnit } from '../support/rollup-oracle.js';
+import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('compliance views through HTTP', () => {
   let app!: TestApp;
@@ -298,4 +303,63 @@ describe('compliance views through HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['knownAt', 'status']);
   });
+
+  it('answers as known at a time the plan as recorded by then, amendments included, before any fact was recorded', async () => {
+    const { province, schoolA } = await smallProvince(app);
+    await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' });
+    const campaignId = await issueCampaign(app, province);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const afterIssue = new Date().toISOString();
+    const asKnown = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-04-10', knownAt: afterIssue });
+    expect([asKnown.status, requirement(asKnown.body, 'study')]).toEqual([200, expect.objectContaining({ dueOn: '2024-03-31', status: 'missed' })]);
+    const amended = await api(app)
+      .post(`/campaigns/${campaignId}/amend`)
+      .send({ requirements: { study: { dueOn: '2024-04-30', levels: ['district', 'grassroots'] } }, reason: 'Gia hạn', amendedOn: '2024-03-10' });
+    expect(amended.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const afterAmendment = new Date().toISOString();
+    const latest = await view(`/campaigns/${campaignId}/compliance/${schoolA}`, { asOf: '2024-04-10' }, amended.body.position);
+    const known = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-04-10', knownAt: afterAmendment });
+    expect(requirement(latest, 'study')).toMatchObject({ dueOn: '2024-04-30', status: 'pending' });
+    expect(requirement(known.body, 'study')).toEqual(requirement(latest, 'study'));
+    // As known before the amendment, the plan as issued.
+    const before = await api(app).get(`/campaigns/${campaignId}/compliance/${schoolA}`).query({ asOf: '2024-04-10', knownAt: afterIssue });
+    expect(requirement(before.body, 'study')).toMatchObject({ dueOn: '2024-03-31', status: 'missed' });
+  });
+
+  it('keeps the sums of each subtree equal to the units below added up one by one, on every day and as known at every time, through transfers, mergers and ends recorded late', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const districtB = (await establish(app, { name: 'LĐLĐ huyện B', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+    const schoolC = (await establish(app, { name: 'CĐCS C', kind: 'grassroots_union', parentId: districtB, establishedOn: '2000-01-01' })).id;
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const mai = (await enrol(app, { unitId: schoolB, fullName: 'Mai', joinedOn: '2020-01-01' })).id;
+    const hoa = (await enrol(app, { unitId: schoolC, fullName: 'Hoa', joinedOn: '2020-01-01' })).id;
+    await enrol(app, { unitId: schoolC, fullName: 'Tuấn', joinedOn: '2024-04-02' });
+    await post(`/campaigns/${campaignId}/study-sessions`, session(schoolA, [lan], '2024-03-20'));
+    await post(`/campaigns/${campaignId}/study-sessions`, session(schoolC, [hoa], '2024-03-25'));
+    await post(`/campaigns/${campaignId}/pledges`, pledge(mai, '2024-04-05'));
+    await post(`/campaigns/${campaignId}/pledges`, pledge(hoa, '2024-04-12', ['Học tập']));
+    const moves: [string, object][] = [
+      [`/org-units/${schoolA}/transfer`, { newParentId: districtB, effectiveOn: '2024-03-01' }],
+      [`/members/${mai}/transfer`, { toUnitId: schoolA, effectiveOn: '2024-05-01' }],
+      [`/org-units/${schoolA}/transfer`, { newParentId: district, effectiveOn: '2024-08-01' }],
+      [`/org-units/${schoolC}/terminate`, { effectiveOn: '2024-09-01', reason: 'Giải thể doanh nghiệp' }],
+      [`/org-units/${districtB}/merge`, { intoUnitId: district, effectiveOn: '2024-10-01' }],
+      // Recorded last, dated first: B was under the second district from February.
+      [`/org-units/${schoolB}/transfer`, { newParentId: districtB, effectiveOn: '2024-02-01' }],
+    ];
+    for (const [path, body] of moves) {
+      const res = await api(app).post(path).send(body);
+      expect({ path, status: res.status, body: res.body }).toMatchObject({ status: 200 });
+    }
+    await post(`/campaigns/${campaignId}/study-sessions`, session(schoolB, [mai], '2024-03-28'));
+
+    const service = app.service.app;
+    const names = service.get(ProjectionsService).names();
+    await service.get(ProjectionProgress).waitFor(names, await service.get(EventStore).headPosition(), 60_000);
+    // Every campaign of this file's tests, every unit, on days spread over the year and every day something changed, as known at several times.
+    const compared = await expectRollupsToMatchUnitByUnit(service.get(DataSource));
+    expect(compared).toBeGreaterThan(500);
+  }, 300_000);
 });

@@ -75,8 +75,10 @@ async function* sheetRows(q: Queryable, x: ExportQuestion): AsyncGenerator<{ kin
     ],
   };
   for await (const page of subtreeCompliancePages(q, x.campaign, x.unitId, x.asOf, x.knowledge)) {
+    // Each unit's figures are its view's: an upper level's are those of its whole subtree.
+    const below = await rollups(q, x.campaign, page.map((u) => u.unit.unitId), x.asOf, x.knowledge);
     for (const u of page) {
-      const figures = publicFigures(u.ownFigures);
+      const figures = publicFigures(addFigures({ ...below.get(u.unit.unitId)!.below }, u.ownFigures));
       const byCode = new Map(u.requirements.map((r) => [r.code, r.status]));
       yield {
         kind: 'unit',

@@ -11,6 +11,7 @@ import {
 } from './compliance-rules.js';
 import { planFrom, type StoredPlan } from './compliance.projection.js';
 import { asKnownAt, knowledgeAt, type VersionedTable } from '../shared/known-at.js';
+import { COMPLIANCE_ROLLUP_COLUMNS, type RollupTable, UNIT_ROLLUP_COLUMNS } from './compliance-rollups.js';
 
 export { knowledgeAt };
 
@@ -170,18 +171,11 @@ const validRow = (
   alias: string,
   unit: string,
   k: Knowledge,
-  { columns = 'x.*', only = 'true' }: { columns?: string; only?: string } = {},
 ): string =>
   `LEFT JOIN LATERAL (
-     SELECT ${columns} FROM ${table} x
-      WHERE ${only} AND ${table === 'compliance_versions' ? 'x.campaign_id = $1 AND ' : ''}x.unit_id = ${unit} AND ${ON('x', '$2')} AND ${knownAt('x', k, '$3')}
+     SELECT x.* FROM ${table} x
+      WHERE ${table === 'compliance_versions' ? 'x.campaign_id = $1 AND ' : ''}x.unit_id = ${unit} AND ${ON('x', '$2')} AND ${knownAt('x', k, '$3')}
       ORDER BY x.valid_from DESC LIMIT 1) ${alias} ON true`;
-
-/**
- * What a rollup sums of a unit's row (all in the index of the latest rows); a unit's member
- * count is read from the member timelines only for a unit without a compliance row.
- */
-const ROLLUP_COLUMNS = 'x.status, x.members, x.members_studied, x.pledges, x.pledges_counted, x.late_pledges, x.short_pledges, x.sessions, x.focal_tasks';
 
 const UNIT_SQL = (units: string, k: Knowledge): string => `
   SELECT u.unit_id, v.code, v.name, v.level, v.parent_id,
@@ -282,65 +276,76 @@ export interface Rollup {
  * The units below each of `rootIds` on `asOf` (as the dated closure has the hierarchy that
  * day), counted by status (the active ones, all of them and the direct children), and their
  * figures summed: those of the units that have ended too, whose sessions and plans stay where
- * they were held (their members have moved on with their spans). One statement, aggregated in
- * the database.
+ * they were held (their members have moved on with their spans). Read from the sums kept per
+ * ancestor (`compliance-rollups.ts`): the changes up to `asOf` known at `k`, a few hundred rows
+ * per root whatever the size of its subtree. Units without a timeline of the campaign that
+ * day count with what a unit of their level without facts scores.
  */
 export async function rollups(q: Queryable, campaign: CampaignAt, rootIds: readonly string[], asOf: string, k: Knowledge): Promise<Map<string, Rollup>> {
-  const levels = [...campaign.defaults.keys()];
-  const rows = await q.query<
-    {
-      root: string;
-      /** Null for a unit that has ended (merged, terminated): its facts still count in the figures, it is no longer counted by status. */
-      status: ComplianceStatus | null;
-      child: boolean;
-      units: number;
-      members: number;
-      members_studied: number;
-      pledges: number;
-      pledges_counted: number;
-      late_pledges: number;
-      short_pledges: number;
-      sessions: number;
-      focal_tasks: number;
-    }[]
-  >(
-    asKnownAt(`WITH below AS (
-       SELECT c.ancestor_id AS root, c.descendant_id AS unit_id FROM org_unit_closure c
-        WHERE c.ancestor_id = ANY($4::uuid[]) AND c.descendant_id <> c.ancestor_id AND ${ON('c', '$2')})
-     SELECT b.root, CASE WHEN v.status = 'active' THEN coalesce(cv.status, d.status) END AS status, v.parent_id = b.root AS child, count(*)::int AS units,
-            coalesce(sum(coalesce(cv.members, mv.members)), 0)::int AS members, coalesce(sum(cv.members_studied), 0)::int AS members_studied,
-            coalesce(sum(cv.pledges), 0)::int AS pledges, coalesce(sum(cv.pledges_counted), 0)::int AS pledges_counted,
-            coalesce(sum(cv.late_pledges), 0)::int AS late_pledges, coalesce(sum(cv.short_pledges), 0)::int AS short_pledges,
-            coalesce(sum(cv.sessions), 0)::int AS sessions, coalesce(sum(cv.focal_tasks), 0)::int AS focal_tasks
-       FROM below b
-       JOIN org_unit_versions v ON v.unit_id = b.unit_id AND ${ON('v', '$2')}
-       JOIN unnest($5::text[], $6::text[]) AS d(level, status) ON d.level = v.level
-       ${validRow('compliance_versions', 'cv', 'b.unit_id', k, { columns: ROLLUP_COLUMNS })}
-       ${validRow('unit_member_versions', 'mv', 'b.unit_id', k, { columns: 'x.members', only: 'cv.status IS NULL' })}
-      GROUP BY 1, 2, 3`, k, '$3', ORG),
-    [campaign.campaignId, asOf, k?.toString() ?? null, rootIds, levels, levels.map((l) => campaign.defaults.get(l)!.status)],
-  );
-  const out = new Map<string, { children: { total: number; byStatus: StatusCounts }; subtree: { total: number; byStatus: StatusCounts }; below: RawFigures }>();
-  for (const id of rootIds) out.set(id, { children: { total: 0, byStatus: zeroCounts() }, subtree: { total: 0, byStatus: zeroCounts() }, below: zeroFigures() });
-  for (const r of rows) {
-    const agg = out.get(r.root)!;
-    if (r.status !== null) {
-      agg.subtree.total += r.units;
-      agg.subtree.byStatus[r.status] += r.units;
-      if (r.child) {
-        agg.children.total += r.units;
-        agg.children.byStatus[r.status] += r.units;
-      }
+  const sums = (table: RollupTable, columns: readonly string[]): string => {
+    const campaign = (alias: string): string => (table === 'compliance_rollups' ? `${alias}.campaign_id = $4::uuid AND ` : '');
+    const total = columns.map((c) => `coalesce(sum(r.${c}), 0)::int AS ${c}`).join(', ');
+    if (k === null) {
+      return `SELECT r.ancestor_id, ${total}
+                FROM ${table} r
+               WHERE ${campaign('r')}r.ancestor_id = ANY($1::uuid[]) AND r.day <= $2::date AND r.known_to IS NULL AND $3::bigint IS NULL
+               GROUP BY r.ancestor_id`;
     }
-    addFigures(agg.below, {
-      members: r.members,
-      membersStudied: r.members_studied,
-      pledges: r.pledges,
-      pledgesCounted: r.pledges_counted,
-      latePledges: r.late_pledges,
-      shortPledges: r.short_pledges,
-      sessions: r.sessions,
-      focalTasks: r.focal_tasks,
+    // As known at a position: a day's row may have had many versions; each day's is found from
+    // the index in one step (the last known by then, if it was not closed by then), the days
+    // themselves by skipping from one to the next.
+    const next = (alias: string, after: string): string =>
+      `(SELECT min(x.day) FROM ${table} x WHERE ${campaign('x')}x.ancestor_id = ${alias}.ancestor_id AND ${after}x.day <= $2::date)`;
+    return `WITH RECURSIVE days AS (
+              SELECT a.ancestor_id, ${next('a', '')} AS day FROM unnest($1::uuid[]) AS a(ancestor_id)
+            UNION ALL
+              SELECT d.ancestor_id, ${next('d', 'x.day > d.day AND ')} FROM days d WHERE d.day IS NOT NULL)
+            SELECT d.ancestor_id, ${total}
+              FROM days d
+              CROSS JOIN LATERAL (
+                SELECT x.* FROM ${table} x
+                 WHERE ${campaign('x')}x.ancestor_id = d.ancestor_id AND x.day = d.day AND x.known_from <= $3::bigint
+                 ORDER BY x.known_from DESC LIMIT 1) r
+             WHERE d.day IS NOT NULL AND (r.known_to IS NULL OR r.known_to > $3::bigint)
+             GROUP BY d.ancestor_id`;
+  };
+  const params = [rootIds, asOf, k?.toString() ?? null];
+  const units = new Map((await q.query<(Record<string, number> & { ancestor_id: string })[]>(sums('unit_rollups', UNIT_ROLLUP_COLUMNS), params)).map((r) => [r.ancestor_id, r]));
+  const pairs = new Map(
+    (await q.query<(Record<string, number> & { ancestor_id: string })[]>(sums('compliance_rollups', COMPLIANCE_ROLLUP_COLUMNS), [...params, campaign.campaignId])).map((r) => [
+      r.ancestor_id,
+      r,
+    ]),
+  );
+  const out = new Map<string, Rollup>();
+  for (const id of rootIds) {
+    const u = units.get(id) ?? {};
+    const p = pairs.get(id) ?? {};
+    const n = (r: Record<string, number>, column: string): number => r[column] ?? 0;
+    const counted = (prefix: '' | 'child_'): { total: number; byStatus: StatusCounts } => {
+      const byStatus = zeroCounts();
+      let total = 0;
+      for (const s of COMPLIANCE_STATUSES) byStatus[s] = n(p, `${prefix}${s}`);
+      for (const [level, fallback] of campaign.defaults) {
+        const active = n(u, `${prefix === '' ? 'active_' : 'child_'}${level}`);
+        total += active;
+        byStatus[fallback.status] += active - n(p, `${prefix}rows_${level}`);
+      }
+      return { total, byStatus };
+    };
+    out.set(id, {
+      children: counted('child_'),
+      subtree: counted(''),
+      below: {
+        members: n(u, 'members'),
+        membersStudied: n(p, 'members_studied'),
+        pledges: n(p, 'pledges'),
+        pledgesCounted: n(p, 'pledges_counted'),
+        latePledges: n(p, 'late_pledges'),
+        shortPledges: n(p, 'short_pledges'),
+        sessions: n(p, 'sessions'),
+        focalTasks: n(p, 'focal_tasks'),
+      },
     });
   }
   return out;

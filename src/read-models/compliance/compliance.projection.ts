@@ -6,6 +6,21 @@ import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-
 import type { Projection } from '../../infrastructure/projections/projection.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { unappliedEvents } from '../shared/stream-revisions.js';
+import { type HierarchyTables, refreshOrgUnitClosure } from '../org-structure/org-unit-closure.js';
+import { applyOrgUnitEvent, ORG_STRUCTURE_EVENT_TYPES } from '../org-structure/org-structure.projection.js';
+import {
+  addPairShare,
+  addUnitShare,
+  changesOf,
+  type CountSegment,
+  NOWHERE,
+  type PairSegment,
+  type Place,
+  readPlaces,
+  RollupDeltas,
+  type RollupChange,
+  writeRollupChanges,
+} from './compliance-rollups.js';
 import {
   type CampaignPlan,
   type MemberFacts,
@@ -24,6 +39,8 @@ const STREAM_REVISIONS = 'compliance_stream_revisions';
 
 const HANDLES = [
   'OrgUnitEstablished',
+  'OrgUnitRenamed',
+  'OrgUnitTransferred',
   'OrgUnitMerged',
   'OrgUnitTerminated',
   'MemberEnrolled',
@@ -116,6 +133,10 @@ export class ComplianceProjection implements Projection<(typeof HANDLES)[number]
     'compliance_versions',
     'unit_member_versions',
     'compliance_knowledge',
+    'compliance_org_versions',
+    'compliance_org_closure',
+    'unit_rollups',
+    'compliance_rollups',
     STREAM_REVISIONS,
   ];
 
@@ -125,15 +146,25 @@ export class ComplianceProjection implements Projection<(typeof HANDLES)[number]
     await batch.prefetch(fresh);
     for (const event of fresh) {
       const mark: Mark = { position: event.position, recordedAt: event.recordedAt };
+      await batch.knowledgeAt(mark);
+      if (isHierarchyEvent(event)) await batch.hierarchyEvent(event, mark);
       const touched = await batch.touchedBy(event);
       await batch.settleBefore(touched, mark);
       await batch.applyState(event);
       batch.markPending(touched, mark);
     }
+    await batch.endOfHierarchyChange();
     await batch.settleAll();
+    await batch.writeRollups();
     await batch.writeDocs();
   }
 }
+
+const HIERARCHY_EVENTS: ReadonlySet<string> = new Set(ORG_STRUCTURE_EVENT_TYPES);
+const isHierarchyEvent = (e: ComplianceEvent): e is StoredDomainEvent<EventOfType<(typeof ORG_STRUCTURE_EVENT_TYPES)[number]>> => HIERARCHY_EVENTS.has(e.type);
+
+/** The view's copy of the hierarchy. */
+const HIERARCHY: HierarchyTables = { versions: 'compliance_org_versions', closure: 'compliance_org_closure' };
 
 /** One batch's work: caches of the working state, the timelines waiting to be computed. */
 class Batch {
@@ -151,8 +182,142 @@ class Batch {
   /** The campaigns each unit has a stored timeline for, once read in this batch. */
   private readonly unitCampaigns = new Map<string, Set<string>>();
   private spanInserts: { memberId: string; from: string; unitId: string }[] = [];
+  /**
+   * The change of the hierarchy under way (hierarchy events recorded together): the places the
+   * units it changes had before it, the units it establishes, the units whose parent it changed.
+   */
+  private hierarchy: { mark: Mark; before: Map<string, Place>; established: Set<string>; moved: Set<string> } | null = null;
+  /** The last position of each change of knowledge of the batch, by when it was recorded. */
+  private readonly known = new Map<number, Mark>();
+  /** The changes of the rollups, written at the end of the batch. */
+  private unitRollups: RollupChange[] = [];
+  private complianceRollups: RollupChange[] = [];
 
   constructor(private readonly m: EntityManager) {}
+
+  // ---- the hierarchy and what it adds up to ---------------------------------------------
+
+  /**
+   * Notes the change of knowledge the event belongs to (every one is recorded, whatever it
+   * changed: a question as known at a time reads the plan as it was then); one recorded at
+   * another time than the change of the hierarchy under way ends it.
+   */
+  async knowledgeAt(mark: Mark): Promise<void> {
+    const known = this.known.get(mark.recordedAt.getTime());
+    if (!known || known.position < mark.position) this.known.set(mark.recordedAt.getTime(), { ...mark });
+    if (this.hierarchy && this.hierarchy.mark.recordedAt.getTime() !== mark.recordedAt.getTime()) await this.endOfHierarchyChange();
+  }
+
+  /**
+   * Applies a hierarchy event to the view's copy of the hierarchy, after noting the places of
+   * the units it can move (the unit and every unit below it on any day) as they were before
+   * the change of knowledge it belongs to.
+   */
+  async hierarchyEvent(e: StoredDomainEvent<EventOfType<(typeof ORG_STRUCTURE_EVENT_TYPES)[number]>>, mark: Mark): Promise<void> {
+    if (!this.hierarchy) {
+      // Timelines waiting from an earlier change are computed in the places they were known in.
+      await this.settleOlderThan(mark);
+      this.hierarchy = { mark: { ...mark }, before: new Map(), established: new Set(), moved: new Set() };
+    }
+    const h = this.hierarchy;
+    h.mark.position = mark.position;
+    if (e.type === 'OrgUnitEstablished') h.established.add(e.data.unitId);
+    else {
+      const below: { descendant_id: string }[] = await this.m.query(`SELECT DISTINCT descendant_id FROM compliance_org_closure WHERE ancestor_id = $1`, [e.data.unitId]);
+      const fresh = [...new Set([e.data.unitId, ...below.map((r) => r.descendant_id)])].filter((u) => !h.before.has(u) && !h.established.has(u));
+      for (const [u, place] of await readPlaces(this.m, fresh)) h.before.set(u, place);
+    }
+    for (const u of await applyOrgUnitEvent(e, e.position, this.m, HIERARCHY)) h.moved.add(u);
+  }
+
+  /**
+   * The end of a change of the hierarchy: the closure refreshed for the units that moved, and
+   * what each unit it touched adds above it moved from its old places to its new ones, with
+   * its timelines as they stand (those waiting are computed afterwards, in the new places).
+   */
+  async endOfHierarchyChange(): Promise<void> {
+    const h = this.hierarchy;
+    if (!h) return;
+    this.hierarchy = null;
+    await refreshOrgUnitClosure(this.m, [...h.moved], HIERARCHY);
+    const units = [...new Set([...h.before.keys(), ...h.established])];
+    const after = await readPlaces(this.m, units);
+    const counts: { unit_id: string; valid_from: string; valid_to: string | null; members: number }[] = await this.m.query(
+      `SELECT unit_id, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to, members
+         FROM unit_member_versions WHERE unit_id = ANY($1::uuid[]) AND known_to IS NULL`,
+      [units],
+    );
+    const pairs: (Record<string, unknown> & { campaign_id: string; unit_id: string; valid_from: string; valid_to: string | null })[] = await this.m.query(
+      `SELECT campaign_id, unit_id, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to, ${PAIR_COLUMNS.filter((c) => c !== 'requirements').join(', ')}
+         FROM compliance_versions WHERE unit_id = ANY($1::uuid[]) AND known_to IS NULL`,
+      [units],
+    );
+    const countsOf = groupBy(counts, (r) => r.unit_id);
+    const pairsOf = groupBy(pairs, (r) => `${r.campaign_id} ${r.unit_id}`);
+    const unitDeltas = new RollupDeltas('unit_rollups');
+    for (const u of units) {
+      const before = h.established.has(u) ? NOWHERE : h.before.get(u)!;
+      const segments = (countsOf.get(u) ?? []).map((r) => ({ from: r.valid_from, to: r.valid_to, members: r.members }));
+      addUnitShare(unitDeltas, before, segments, -1);
+      addUnitShare(unitDeltas, after.get(u)!, segments, 1);
+    }
+    const campaignDeltas = new Map<string, RollupDeltas>();
+    for (const rows of pairsOf.values()) {
+      const { campaign_id: campaignId, unit_id: u } = rows[0]!;
+      const deltas = campaignDeltas.get(campaignId) ?? new RollupDeltas('compliance_rollups');
+      campaignDeltas.set(campaignId, deltas);
+      const segments = rows.map((r) => pairSegment({ from: r.valid_from, to: r.valid_to, payload: r }));
+      addPairShare(deltas, h.established.has(u) ? NOWHERE : h.before.get(u)!, segments, -1);
+      addPairShare(deltas, after.get(u)!, segments, 1);
+    }
+    await this.m.query(`INSERT INTO compliance_knowledge (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [h.mark.position.toString(), h.mark.recordedAt]);
+    this.unitRollups.push(...changesOf(unitDeltas, null, h.mark.position));
+    for (const [c, d] of campaignDeltas) this.complianceRollups.push(...changesOf(d, c, h.mark.position));
+  }
+
+  /**
+   * Writes the changes of the rollups the batch made. Timelines are computed when their state
+   * is next needed, not in log order, so their changes are written together at the end, each
+   * at its own position (all after those of earlier batches).
+   */
+  async writeRollups(): Promise<void> {
+    const marks = [...this.known.values()];
+    await this.m.query(
+      `INSERT INTO compliance_knowledge (position, recorded_at) SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) ON CONFLICT DO NOTHING`,
+      [marks.map((k) => k.position.toString()), marks.map((k) => k.recordedAt)],
+    );
+    await writeRollupChanges(this.m, 'unit_rollups', this.unitRollups);
+    await writeRollupChanges(this.m, 'compliance_rollups', this.complianceRollups);
+    this.unitRollups = [];
+    this.complianceRollups = [];
+  }
+
+  /** What the timelines written add above their units moves from their old rows to their new ones, each at its own position. */
+  private async rollUp(counts: readonly TimelineItem[], pairs: readonly TimelineItem[], old: { counts: Written; pairs: Written }): Promise<void> {
+    const changedCounts = counts.filter((i) => old.counts.changed.has(keyText(i.key)));
+    const changedPairs = pairs.filter((i) => old.pairs.changed.has(keyText(i.key)));
+    if (changedCounts.length === 0 && changedPairs.length === 0) return;
+    const places = await readPlaces(this.m, [...new Set([...changedCounts, ...changedPairs].map((i) => i.key['unit_id']!))]);
+    const deltas = new Map<string, { campaignId: string | null; position: bigint; deltas: RollupDeltas }>();
+    const deltasOf = (campaignId: string | null, position: bigint): RollupDeltas => {
+      const k = `${campaignId} ${position}`;
+      if (!deltas.has(k)) deltas.set(k, { campaignId, position, deltas: new RollupDeltas(campaignId === null ? 'unit_rollups' : 'compliance_rollups') });
+      return deltas.get(k)!.deltas;
+    };
+    for (const item of changedCounts) {
+      const place = places.get(item.key['unit_id']!)!;
+      const out = deltasOf(null, item.position);
+      addUnitShare(out, place, (old.counts.rows.get(keyText(item.key)) ?? []).map(countSegment), -1);
+      addUnitShare(out, place, item.fresh.map(countSegment), 1);
+    }
+    for (const item of changedPairs) {
+      const place = places.get(item.key['unit_id']!)!;
+      const out = deltasOf(item.key['campaign_id']!, item.position);
+      addPairShare(out, place, (old.pairs.rows.get(keyText(item.key)) ?? []).map(pairSegment), -1);
+      addPairShare(out, place, item.fresh.map(pairSegment), 1);
+    }
+    for (const d of deltas.values()) (d.campaignId === null ? this.unitRollups : this.complianceRollups).push(...changesOf(d.deltas, d.campaignId, d.position));
+  }
 
   /** Reads at once the spans and campaigns of every member the events name. */
   async prefetch(events: readonly ComplianceEvent[]): Promise<void> {
@@ -176,6 +341,8 @@ class Batch {
     };
     switch (e.type) {
       case 'OrgUnitEstablished':
+      case 'OrgUnitRenamed':
+      case 'OrgUnitTransferred':
       case 'CampaignPlanIssued':
         return keys;
       case 'OrgUnitMerged':
@@ -284,6 +451,14 @@ class Batch {
     }
   }
 
+  /** Computes every timeline waiting for a change recorded at another time than `mark`'s. */
+  async settleOlderThan(mark: Mark): Promise<void> {
+    const due: [string, Mark][] = [];
+    for (const [key, waiting] of this.pending) if (waiting.recordedAt.getTime() !== mark.recordedAt.getTime()) due.push([key, waiting]);
+    for (const [key] of due) this.pending.delete(key);
+    await this.settle(due);
+  }
+
   async settleAll(): Promise<void> {
     const due = [...this.pending];
     this.pending.clear();
@@ -312,15 +487,12 @@ class Batch {
     }
     const members = await this.membersOfUnits([...new Set([...counts.map((c) => c.unitId), ...pairs.map((p) => p.unitId)])]);
 
-    await writeTimelines(
-      this.m,
-      'unit_member_versions',
-      counts.map((c) => ({
-        key: { unit_id: c.unitId },
-        position: c.position,
-        fresh: memberCountTimeline((members.get(c.unitId) ?? []).flatMap((m) => m.spans)).map((x) => ({ from: x.from, to: x.to, payload: { members: x.members } })),
-      })),
-    );
+    const countItems: TimelineItem[] = counts.map((c) => ({
+      key: { unit_id: c.unitId },
+      position: c.position,
+      fresh: memberCountTimeline((members.get(c.unitId) ?? []).flatMap((m) => m.spans)).map((x) => ({ from: x.from, to: x.to, payload: { members: x.members } })),
+    }));
+    const writtenCounts = await writeTimelines(this.m, 'unit_member_versions', countItems);
 
     const items: TimelineItem[] = [];
     for (const campaignId of new Set(pairs.map((p) => p.campaignId))) {
@@ -341,7 +513,7 @@ class Batch {
           reports: facts.reports,
           members: (members.get(pair.unitId) ?? []).map(({ memberId, spans }): MemberFacts => {
             const f = this.memberFacts.get(`${campaignId} ${memberId}`) ?? emptyMemberFacts();
-            return { spans, studiedOn: Object.values(f.studied), pledges: Object.values(f.pledges) };
+            return { spans, studiedOn: Object.values(f.studied), pledges: inOrder(f.pledges) };
           }),
         };
         items.push({
@@ -352,13 +524,17 @@ class Batch {
         this.unitCampaigns.get(pair.unitId)?.add(campaignId);
       }
     }
-    await writeTimelines(this.m, 'compliance_versions', items);
+    const writtenPairs = await writeTimelines(this.m, 'compliance_versions', items);
+    await this.rollUp(countItems, items, { counts: writtenCounts, pairs: writtenPairs });
   }
 
   // ---- the working state -----------------------------------------------------------------
 
   async applyState(e: ComplianceEvent): Promise<void> {
     switch (e.type) {
+      case 'OrgUnitRenamed':
+      case 'OrgUnitTransferred':
+        return;
       case 'OrgUnitEstablished':
         await this.m.query(`INSERT INTO compliance_units (unit_id, level) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [e.data.unitId, e.data.level]);
         this.units.set(e.data.unitId, { level: e.data.level, endedOn: null, mergedInto: null });
@@ -723,6 +899,16 @@ class Batch {
   }
 }
 
+/**
+ * A member's pledges by date, then id: the same order however they were stored (a jsonb
+ * object's keys come back sorted, not in the order they were added).
+ */
+function inOrder(pledges: Record<string, PledgeFacts>): PledgeFacts[] {
+  return Object.entries(pledges)
+    .sort(([a, x], [b, y]) => (x.submittedOn !== y.submittedOn ? (x.submittedOn < y.submittedOn ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0))
+    .map(([, p]) => p);
+}
+
 function stableSortBy<T>(items: T[], key: (t: T) => string): T[] {
   return items.map((t, i) => ({ t, i })).sort((a, b) => (key(a.t) === key(b.t) ? a.i - b.i : key(a.t) < key(b.t) ? -1 : 1)).map((x) => x.t);
 }
@@ -790,6 +976,45 @@ function versionColumns(s: Segment): Record<(typeof PAIR_COLUMNS)[number], unkno
 /** A canonical text of a row's content, to compare the stored with the fresh. */
 const same = (a: TimelineRow, b: TimelineRow): boolean => a.from === b.from && a.to === b.to && canonicalJson(a.payload) === canonicalJson(b.payload);
 
+/** What a write of timelines found: the rows that held before, and the timelines that changed (by their key's text). */
+interface Written {
+  readonly rows: ReadonlyMap<string, readonly TimelineRow[]>;
+  readonly changed: ReadonlySet<string>;
+}
+
+/** A timeline's key as text: its values in the order of its columns. */
+const keyText = (key: Record<string, string>): string => ['campaign_id', 'unit_id'].filter((k) => k in key).map((k) => key[k]).join(' ');
+
+const countSegment = (r: TimelineRow): CountSegment => ({ from: r.from, to: r.to, members: Number(r.payload['members']) });
+
+function pairSegment(r: TimelineRow): PairSegment {
+  const p = r.payload;
+  return {
+    from: r.from,
+    to: r.to,
+    status: p['status'] as PairSegment['status'],
+    figures: {
+      members_studied: Number(p['members_studied']),
+      pledges: Number(p['pledges']),
+      pledges_counted: Number(p['pledges_counted']),
+      late_pledges: Number(p['late_pledges']),
+      short_pledges: Number(p['short_pledges']),
+      sessions: Number(p['sessions']),
+      focal_tasks: Number(p['focal_tasks']),
+    },
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const list = out.get(key(t));
+    if (list) list.push(t);
+    else out.set(key(t), [t]);
+  }
+  return out;
+}
+
 interface TimelineItem {
   readonly key: Record<string, string>;
   readonly fresh: readonly TimelineRow[];
@@ -823,12 +1048,13 @@ const TABLES = {
  * get `known_to` (the item's position), new rows are inserted known from it, rows that still
  * hold are left as they are. One read, one update and one insert for all the items.
  */
-async function writeTimelines(m: EntityManager, table: keyof typeof TABLES, items: readonly TimelineItem[]): Promise<void> {
-  if (items.length === 0) return;
+async function writeTimelines(m: EntityManager, table: keyof typeof TABLES, items: readonly TimelineItem[]): Promise<Written> {
+  const changed = new Set<string>();
+  if (items.length === 0) return { rows: new Map(), changed };
   const { keys, columns } = TABLES[table];
   const keyNames: string[] = keys.map(([k]) => k);
   const columnNames = columns.map(([c]) => c);
-  const keyOf = (r: Record<string, unknown>): string => keyNames.map((k) => String(r[k])).join(' ');
+  const keyOf = (r: Record<string, unknown>): string => keyText(Object.fromEntries(keyNames.map((k) => [k, String(r[k])])));
   const stored: (Record<string, unknown> & { valid_from: string; valid_to: string | null })[] = await m.query(
     `SELECT ${keyNames.map((k) => `t.${k}`).join(', ')}, to_char(t.valid_from, 'YYYY-MM-DD') AS valid_from, to_char(t.valid_to, 'YYYY-MM-DD') AS valid_to,
             ${columnNames.map((c) => `t.${c}`).join(', ')}
@@ -847,8 +1073,10 @@ async function writeTimelines(m: EntityManager, table: keyof typeof TABLES, item
   const opening: { key: Record<string, string>; row: TimelineRow; position: bigint }[] = [];
   for (const item of items) {
     const now = current.get(keyOf(item.key)) ?? [];
+    const before = closing.length + opening.length;
     for (const c of now) if (!item.fresh.some((f) => same(c, f))) closing.push({ key: item.key, from: c.from, position: item.position });
     for (const f of item.fresh) if (!now.some((c) => same(c, f))) opening.push({ key: item.key, row: f, position: item.position });
+    if (closing.length + opening.length > before) changed.add(keyOf(item.key));
   }
   if (closing.length > 0) {
     const n = keys.length;
@@ -877,4 +1105,5 @@ async function writeTimelines(m: EntityManager, table: keyof typeof TABLES, item
       values,
     );
   }
+  return { rows: current, changed };
 }

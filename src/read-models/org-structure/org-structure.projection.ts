@@ -4,7 +4,9 @@ import type { EventOfType } from '../../events/event-catalogue.js';
 import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-events.js';
 import { unappliedEvents } from '../shared/stream-revisions.js';
 import { type HistoryOf, recordHistory } from '../shared/history.js';
-import { refreshOrgUnitClosure } from './org-unit-closure.js';
+import { type HierarchyTables, ORG_TABLES, refreshOrgUnitClosure } from './org-unit-closure.js';
+
+export const ORG_STRUCTURE_EVENT_TYPES = ['OrgUnitEstablished', 'OrgUnitRenamed', 'OrgUnitTransferred', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
 
 export const ORG_STRUCTURE_PROJECTION = 'org-structure';
 
@@ -18,8 +20,8 @@ const STREAM_REVISIONS = 'org_structure_stream_revisions';
  * of each batch for the units whose parent changed in it and their descendants.
  */
 /** The events the view is made of; their payload types follow from these strings. */
-const HANDLES = ['OrgUnitEstablished', 'OrgUnitRenamed', 'OrgUnitTransferred', 'OrgUnitMerged', 'OrgUnitTerminated'] as const;
-type OrgStructureEvent = EventOfType<(typeof HANDLES)[number]>;
+const HANDLES = ORG_STRUCTURE_EVENT_TYPES;
+export type OrgStructureEvent = EventOfType<(typeof HANDLES)[number]>;
 
 export class OrgStructureProjection implements Projection<OrgStructureEvent['type']> {
   readonly name = ORG_STRUCTURE_PROJECTION;
@@ -38,45 +40,49 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
         group = [];
         moved = new Set();
       }
-      for (const unitId of await this.applyOne(event, event.position, manager)) moved.add(unitId);
+      for (const unitId of await applyOrgUnitEvent(event, event.position, manager)) moved.add(unitId);
       group.push(event);
     }
     if (group.length > 0) await endOfKnowledge(manager, group, moved);
   }
+}
 
-  /** Applies one event; answers the units whose parent it changed. */
-  private async applyOne(event: OrgStructureEvent, position: bigint, m: EntityManager): Promise<readonly string[]> {
-    const pos = position.toString();
-    switch (event.type) {
-      case 'OrgUnitEstablished': {
-        const d = event.data;
-        await m.query(
-          `INSERT INTO org_unit_versions (unit_id, valid_from, code, name, kind, level, parent_id, status, established_on, position)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $2, $8) ON CONFLICT DO NOTHING`,
-          [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
-        );
-        if (d.parentId) await followParentMergers(m, d.unitId, d.parentId, d.establishedOn, pos);
-        return [d.unitId];
-      }
-      case 'OrgUnitRenamed':
-        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
-        return [];
-      case 'OrgUnitTransferred':
-        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
-        await followParentMergers(m, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
-        return [event.data.unitId];
-      case 'OrgUnitTerminated':
-        await changeFrom(m, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
-        return keepPlaceFromEnd(m, event.data.unitId, event.data.effectiveOn, pos);
-      case 'OrgUnitMerged': {
-        const { unitId, intoUnitId, effectiveOn } = event.data;
-        await changeFrom(m, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
-        return [...(await keepPlaceFromEnd(m, unitId, effectiveOn, pos)), ...(await repointChildren(m, unitId, intoUnitId, effectiveOn, pos))];
-      }
-      default: {
-        const unreachable: never = event;
-        return unreachable;
-      }
+/**
+ * Applies one event to the unit versions in `tables`; answers the units whose parent it
+ * changed (whose chains, and their descendants', the closure must be refreshed for).
+ */
+export async function applyOrgUnitEvent(event: OrgStructureEvent, position: bigint, m: EntityManager, tables: HierarchyTables = ORG_TABLES): Promise<readonly string[]> {
+  const pos = position.toString();
+  const T = tables.versions;
+  switch (event.type) {
+    case 'OrgUnitEstablished': {
+      const d = event.data;
+      await m.query(
+        `INSERT INTO ${T} (unit_id, valid_from, code, name, kind, level, parent_id, status, established_on, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $2, $8) ON CONFLICT DO NOTHING`,
+        [d.unitId, d.establishedOn, d.code, d.name, d.kind, d.level, d.parentId, pos],
+      );
+      if (d.parentId) await followParentMergers(m, T, d.unitId, d.parentId, d.establishedOn, pos);
+      return [d.unitId];
+    }
+    case 'OrgUnitRenamed':
+      await changeFrom(m, T, event.data.unitId, event.data.effectiveOn, pos, 'name = $4', [event.data.name]);
+      return [];
+    case 'OrgUnitTransferred':
+      await changeFrom(m, T, event.data.unitId, event.data.effectiveOn, pos, 'parent_id = $4', [event.data.toParentId]);
+      await followParentMergers(m, T, event.data.unitId, event.data.toParentId, event.data.effectiveOn, pos);
+      return [event.data.unitId];
+    case 'OrgUnitTerminated':
+      await changeFrom(m, T, event.data.unitId, event.data.effectiveOn, pos, `status = 'terminated'`, []);
+      return keepPlaceFromEnd(m, T, event.data.unitId, event.data.effectiveOn, pos);
+    case 'OrgUnitMerged': {
+      const { unitId, intoUnitId, effectiveOn } = event.data;
+      await changeFrom(m, T, unitId, effectiveOn, pos, `status = 'merged', merged_into = $4`, [intoUnitId]);
+      return [...(await keepPlaceFromEnd(m, T, unitId, effectiveOn, pos)), ...(await repointChildren(m, T, unitId, intoUnitId, effectiveOn, pos))];
+    }
+    default: {
+      const unreachable: never = event;
+      return unreachable;
     }
   }
 }
@@ -135,17 +141,17 @@ async function endOfKnowledge(m: EntityManager, group: readonly StoredDomainEven
  * the one of the version before the end (or of the version from the end, for a merger dated
  * later). Answers the unit when it moved back.
  */
-async function keepPlaceFromEnd(m: EntityManager, unitId: string, date: string, pos: string): Promise<string[]> {
+async function keepPlaceFromEnd(m: EntityManager, T: HierarchyTables['versions'], unitId: string, date: string, pos: string): Promise<string[]> {
   const [moved]: [{ unit_id: string }[], number] = await m.query(
     `WITH before AS (
-       SELECT b.parent_id FROM org_unit_versions b
+       SELECT b.parent_id FROM ${T} b
         WHERE b.unit_id = $1 AND b.valid_from <= $2 AND (b.valid_to IS NULL OR b.valid_to >= $2)
         ORDER BY b.valid_from LIMIT 1),
      merger AS (
        SELECT pm.unit_id AS parent_id, pm.merged_into, min(pm.valid_from) AS merged_on
-         FROM org_unit_versions pm JOIN before ON pm.unit_id = before.parent_id
+         FROM ${T} pm JOIN before ON pm.unit_id = before.parent_id
         WHERE pm.status = 'merged' GROUP BY pm.unit_id, pm.merged_into)
-     UPDATE org_unit_versions v SET parent_id = merger.parent_id, position = $3
+     UPDATE ${T} v SET parent_id = merger.parent_id, position = $3
        FROM merger
       WHERE merger.merged_on >= $2 AND v.unit_id = $1 AND v.valid_from >= $2 AND v.parent_id = merger.merged_into
      RETURNING v.unit_id`,
@@ -155,9 +161,9 @@ async function keepPlaceFromEnd(m: EntityManager, unitId: string, date: string, 
 }
 
 /** Splits the unit's versions at `date` and applies `set` to every version from `date` on. */
-async function changeFrom(m: EntityManager, unitId: string, date: string, pos: string, set: string, values: unknown[]): Promise<void> {
-  await splitAt(m, 'org_unit_versions', unitId, date);
-  await m.query(`UPDATE org_unit_versions SET ${set}, position = $3 WHERE unit_id = $1 AND valid_from >= $2`, [
+async function changeFrom(m: EntityManager, T: HierarchyTables['versions'], unitId: string, date: string, pos: string, set: string, values: unknown[]): Promise<void> {
+  await splitAt(m, T, unitId, date);
+  await m.query(`UPDATE ${T} SET ${set}, position = $3 WHERE unit_id = $1 AND valid_from >= $2`, [
     unitId,
     date,
     pos,
@@ -165,11 +171,11 @@ async function changeFrom(m: EntityManager, unitId: string, date: string, pos: s
   ]);
 }
 
+const UNIT_VERSION_COLUMNS = ['unit_id', 'code', 'name', 'kind', 'level', 'parent_id', 'status', 'merged_into', 'established_on', 'position'] as const;
+
 const VERSIONED_TABLES = {
-  org_unit_versions: {
-    key: 'unit_id',
-    columns: ['unit_id', 'code', 'name', 'kind', 'level', 'parent_id', 'status', 'merged_into', 'established_on', 'position'],
-  },
+  org_unit_versions: { key: 'unit_id', columns: UNIT_VERSION_COLUMNS },
+  compliance_org_versions: { key: 'unit_id', columns: UNIT_VERSION_COLUMNS },
   member_versions: {
     key: 'member_id',
     columns: ['member_id', 'unit_id', 'full_name', 'member_code', 'joined_on', 'status', 'position'],
@@ -205,20 +211,20 @@ export async function splitAt(
  * earlier, moves on with the parent's other children to the merger's target (and along the
  * target's own merger, if any).
  */
-async function followParentMergers(m: EntityManager, unitId: string, parentId: string, from: string, pos: string): Promise<void> {
+async function followParentMergers(m: EntityManager, T: HierarchyTables['versions'], unitId: string, parentId: string, from: string, pos: string): Promise<void> {
   let parent = parentId;
   let since = from;
   for (let hop = 0; hop < 32; hop++) {
     const [merger]: { ended_on: string; merged_into: string }[] = await m.query(
-      `SELECT to_char(valid_from, 'YYYY-MM-DD') AS ended_on, merged_into FROM org_unit_versions
+      `SELECT to_char(valid_from, 'YYYY-MM-DD') AS ended_on, merged_into FROM ${T}
         WHERE unit_id = $1 AND status = 'merged' ORDER BY valid_from LIMIT 1`,
       [parent],
     );
     if (!merger) return;
     const at = merger.ended_on > since ? merger.ended_on : since;
-    await splitAt(m, 'org_unit_versions', unitId, at);
+    await splitAt(m, T, unitId, at);
     await m.query(
-      `UPDATE org_unit_versions SET parent_id = $3, position = $4 WHERE unit_id = $1 AND parent_id = $2 AND valid_from >= $5`,
+      `UPDATE ${T} SET parent_id = $3, position = $4 WHERE unit_id = $1 AND parent_id = $2 AND valid_from >= $5`,
       [unitId, parent, merger.merged_into, pos, at],
     );
     parent = merger.merged_into;
@@ -227,15 +233,15 @@ async function followParentMergers(m: EntityManager, unitId: string, parentId: s
 }
 
 /** Moves the children of `fromId` under `toId` from `date` on; answers the children moved. */
-async function repointChildren(m: EntityManager, fromId: string, toId: string, date: string, pos: string): Promise<string[]> {
-  await splitAt(m, 'org_unit_versions', fromId, date, 'parent_id');
+async function repointChildren(m: EntityManager, T: HierarchyTables['versions'], fromId: string, toId: string, date: string, pos: string): Promise<string[]> {
+  await splitAt(m, T, fromId, date, 'parent_id');
   // Children that exist on or after the date follow, with all their later versions; one that
   // ended before the date stays where it was.
   // TypeORM answers an UPDATE … RETURNING with [rows, count].
   const [moved]: [{ unit_id: string }[], number] = await m.query(
-    `UPDATE org_unit_versions SET parent_id = $2, position = $4
+    `UPDATE ${T} SET parent_id = $2, position = $4
       WHERE parent_id = $1 AND valid_from >= $3
-        AND unit_id IN (SELECT unit_id FROM org_unit_versions WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active')
+        AND unit_id IN (SELECT unit_id FROM ${T} WHERE parent_id = $1 AND valid_from >= $3 AND status = 'active')
       RETURNING unit_id`,
     [fromId, toId, date, pos],
   );

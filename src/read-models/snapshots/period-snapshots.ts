@@ -132,8 +132,8 @@ export class PeriodSnapshots {
   async seal(scope: AccessScope, campaignId: string, request: SealRequest, context: CommandContext): Promise<CommandResult & { answer: SealAnswer }> {
     const snapshotId = newId(request.snapshotId, 'snapshot', context);
     const question: Question = { scope, campaignId, asOf: request.asOf, knownAt: request.knownAt, minPosition: null };
-    // As known at a time: everything recorded by then must have reached the views first.
-    if (request.knownAt !== null) await reachKnowledge(this.progress, this.store, VIEWS_READ, null, request.knownAt);
+    // Everything recorded before the seal (as known now) or by the time asked must have reached the views first.
+    await reachKnowledge(this.progress, this.store, VIEWS_READ, request.knownAt === null ? await this.store.headPosition() : null, request.knownAt);
     const { document, cursor } = await this.readConsistently(question, request.unitId);
     if (context.replaying) {
       return { id: snapshotId, streamRevision: 0n, position: 0n, answer: { snapshotId, contentHash: '', position: '0', sealedPosition: '0', ledgerRoot: null, units: 0 } };
@@ -329,7 +329,7 @@ export class PeriodSnapshots {
         const data = event.data as unknown as Record<string, unknown>;
         if ('campaignId' in data && data['campaignId'] !== row.campaign_id) continue;
         const units = new Set<string>();
-        for (const [key, value] of Object.entries(data)) if (/unitId$/i.test(key) && typeof value === 'string') units.add(value);
+        for (const [key, value] of Object.entries(data)) if (/(unitId|parentId)$/i.test(key) && typeof value === 'string') units.add(value);
         if (event.type === 'CampaignPlanAmended') for (const u of wanted) units.add(u);
         const members = memberIdsOf(event);
         if (members.length > 0) for (const u of await this.unitsOfMembers(members, memberUnits)) units.add(u);
@@ -337,6 +337,8 @@ export class PeriodSnapshots {
         if (event.type === 'OrgUnitTransferred' || event.type === 'OrgUnitMerged' || event.type === 'OrgUnitTerminated') {
           for (const u of wanted) if (ancestors(u).some((a) => units.has(a))) units.add(u);
         }
+        // What changes a unit changes the figures of the units above it (as the snapshot had them).
+        for (const u of [...units]) for (const a of ancestors(u)) units.add(a);
         for (const u of units) if (wanted.has(u)) out.set(u, [...(out.get(u) ?? []), event.id]);
       }
       if (page.length < 1000) break;

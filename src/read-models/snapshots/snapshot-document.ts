@@ -18,14 +18,14 @@ export interface SnapshotUnit extends UnitRef {
   readonly parentId: string | null;
   readonly status: ComplianceStatus;
   readonly requirements: readonly RequirementResult[];
-  /** The unit's own figures (not its subtree's). */
+  /** The unit's figures as its view gives them: an upper level's are those of its whole subtree. */
   readonly figures: ComplianceFigures;
 }
 
 /**
  * What a period snapshot seals: the question, the answer for the unit asked (its own
  * requirements, its subtree's figures, its children and subtree by status), and every unit of
- * the subtree on asOf with its own standing, by code.
+ * the subtree on asOf with its own standing and its figures (its subtree's), by code.
  */
 export interface SnapshotDocument {
   readonly campaignId: string;
@@ -57,8 +57,9 @@ export async function snapshotDocument(q: Queryable, campaign: CampaignAt, quest
   const rows = await subtreeCompliance(q, campaign, question.unitId, question.asOf, k);
   const root = rows.find((r) => r.unit.unitId === question.unitId);
   if (!root) throw new Error(`unit ${question.unitId} is not active on ${question.asOf}`);
-  // The unit's answer is the compliance view's, from the same statement.
-  const rollup = (await rollups(q, campaign, [question.unitId], question.asOf, k)).get(question.unitId)!;
+  // The unit's answer is the compliance view's, from the same sums.
+  const sums = await rollups(q, campaign, rows.map((r) => r.unit.unitId), question.asOf, k);
+  const rollup = sums.get(question.unitId)!;
   const figures = addFigures({ ...rollup.below }, root.ownFigures);
   const { children, subtree } = rollup;
   const { parentId: _, ...rootRef } = root.unit;
@@ -69,7 +70,12 @@ export async function snapshotDocument(q: Queryable, campaign: CampaignAt, quest
     knownAt: question.knownAt,
     position: question.position.toString(),
     summary: { unit: rootRef, status: root.status, requirements: root.requirements, figures: publicFigures(figures), children, subtree },
-    units: rows.map((r) => ({ ...r.unit, status: r.status, requirements: r.requirements, figures: publicFigures(r.ownFigures) })),
+    units: rows.map((r) => ({
+      ...r.unit,
+      status: r.status,
+      requirements: r.requirements,
+      figures: publicFigures(addFigures({ ...sums.get(r.unit.unitId)!.below }, r.ownFigures)),
+    })),
   };
 }
 

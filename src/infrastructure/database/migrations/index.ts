@@ -13,6 +13,7 @@ import { CommendationsView1732500001100 } from './1732500001100-commendations-vi
 import { PeriodSnapshots1732500001200 } from './1732500001200-period-snapshots.js';
 import { RecordedPerTransaction1732500001300 } from './1732500001300-recorded-per-transaction.js';
 import { OrgHistory1732500001400 } from './1732500001400-org-history.js';
+import { ComplianceRollups1732500001500 } from './1732500001500-compliance-rollups.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   PeriodSnapshots1732500001200,
   RecordedPerTransaction1732500001300,
   OrgHistory1732500001400,
+  ComplianceRollups1732500001500,
 ];

@@ -96,6 +96,8 @@ export type PledgeCommand = SubmitPledge | RevisePledge | ReviewPledge | Withdra
 export interface PledgeContext extends FactSetting {
   readonly memberUnit: UnitOnDate | null;
   readonly standingPledgeId: string | null;
+  /** When the member's last pledge was withdrawn (none stands): a new one is dated from then on. */
+  readonly withdrawnOn: string | null;
 }
 
 export function decidePledge(command: PledgeCommand, state: PledgeState, context: PledgeContext): PledgeEvent[] {
@@ -147,6 +149,14 @@ function submit(c: SubmitPledge, state: PledgeState, context: PledgeContext): Pl
       'pledge.already_filed',
       `member ${c.memberId} has filed pledge ${context.standingPledgeId} in campaign ${c.campaignId}: one per member (revise it, or withdraw it first)`,
       'memberId',
+    );
+  }
+  // One at a time on every day too: the new one stands from the day the last one was withdrawn.
+  if (context.withdrawnOn !== null && c.submittedOn < context.withdrawnOn) {
+    throw new RuleViolation(
+      'pledge.before_withdrawal',
+      `member ${c.memberId}'s previous pledge in campaign ${c.campaignId} stood until ${context.withdrawnOn}: a new one is dated on or after that day, not ${c.submittedOn}`,
+      'submittedOn',
     );
   }
   noRepeats(c.items);

@@ -14,6 +14,7 @@ const context = (over: Partial<PledgeContext> = {}): PledgeContext => ({
   campaign: evolveCampaign(initialCampaignState(), plan2024),
   memberUnit: school,
   standingPledgeId: null,
+  withdrawnOn: null,
   ...over,
 });
 const given = deciderSpec((events: readonly PledgeEvent[]) => events.reduce(evolvePledge, initialPledgeState()), decidePledge);
@@ -51,6 +52,11 @@ describe('pledge decider', () => {
   it('refuses a second pledge while one stands for the member, naming it', () => {
     given([]).when(submit(), context({ standingPledgeId: OTHER_PLEDGE })).thenThrows(RuleViolation, 'pledge.already_filed', 'memberId');
     given([submitted()]).when(submit(), context()).thenThrows(RuleViolation, 'pledge.already_exists', 'pledgeId');
+  });
+
+  it('dates a new pledge after a withdrawal on or after the day the withdrawn one stood until, so that two never stand on one day', () => {
+    given([]).when(submit({ submittedOn: '2024-04-08' }), context({ withdrawnOn: '2024-04-20' })).thenThrows(RuleViolation, 'pledge.before_withdrawal', 'submittedOn');
+    given([]).when(submit({ submittedOn: '2024-04-20' }), context({ withdrawnOn: '2024-04-20' })).then([submitted(['Một', 'Hai', 'Ba'], '2024-04-20')]);
   });
 
   it('refuses a pledge of someone who was not a member that day, a repeated item, and the rules of every campaign fact', () => {

@@ -13,7 +13,7 @@ import { businessToday } from '../../../shared/values.js';
 import { Hierarchy } from '../../org/hierarchy/hierarchy.js';
 import { campaignIn, firstEvent, unitForFact } from '../campaign-reading.js';
 import type { UnitOnDate } from '../campaign-facts.js';
-import { decidePledge, evolvePledge, initialPledgeState, type PledgeCommand, type PledgeState, slotHolder } from './pledge.decider.js';
+import { decidePledge, evolvePledge, initialPledgeState, type PledgeCommand, type PledgeContext, type PledgeState, slotHolder } from './pledge.decider.js';
 
 export class PledgeCommandMessage extends CommandMessage<PledgeCommand> {}
 
@@ -44,13 +44,17 @@ async function memberUnit(reading: StreamReading, memberId: string, date: string
   return unitId === null ? null : unitForFact(reading, unitId, date, await campaignIn(reading, campaignId));
 }
 
-/** The pledge that holds the member's place and stands (a claim whose pledge was never stored, or was withdrawn, holds nothing). */
-async function standingPledge(reading: StreamReading, slot: string, campaignId: string, memberId: string): Promise<string | null> {
+/**
+ * The pledge that holds the member's place: the one that stands, or the day the last one was
+ * withdrawn (a claim whose pledge was never stored holds nothing).
+ */
+async function placeHolder(reading: StreamReading, slot: string, campaignId: string, memberId: string): Promise<Pick<PledgeContext, 'standingPledgeId' | 'withdrawnOn'>> {
   const holder = slotHolder((await reading.read(slot)).filter(isSlotEvent));
-  if (holder === null) return null;
+  if (holder === null) return { standingPledgeId: null, withdrawnOn: null };
   const pledge = (await reading.read(pledgeStream(holder))).filter(isPledgeEvent).reduce(evolvePledge, initialPledgeState());
   // Another member's pledge under that id (a claim left by a failed append) holds nothing either.
-  return pledge.exists && !pledge.withdrawn && pledge.memberId === memberId && pledge.campaignId === campaignId ? holder : null;
+  if (!pledge.exists || pledge.memberId !== memberId || pledge.campaignId !== campaignId) return { standingPledgeId: null, withdrawnOn: null };
+  return pledge.withdrawn ? { standingPledgeId: null, withdrawnOn: pledge.lastChangeOn } : { standingPledgeId: holder, withdrawnOn: null };
 }
 
 function plan(c: PledgeCommand, submitted: PledgeSubmitted['data'] | null, today: string): CommandPlan<PledgeState, PledgeEvent> {
@@ -79,7 +83,7 @@ function plan(c: PledgeCommand, submitted: PledgeSubmitted['data'] | null, today
         today,
         campaign: campaignId ? await campaignIn(reading, campaignId) : { exists: false },
         memberUnit: memberId && campaignId ? await memberUnit(reading, memberId, date, campaignId) : null,
-        standingPledgeId: slot && c.type === 'SubmitPledge' ? await standingPledge(reading, slot, c.campaignId, c.memberId) : null,
+        ...(slot && c.type === 'SubmitPledge' ? await placeHolder(reading, slot, c.campaignId, c.memberId) : { standingPledgeId: null, withdrawnOn: null }),
       }),
     ...(c.type === 'SubmitPledge'
       ? {
