@@ -229,6 +229,19 @@ describe('PostgreSQL event store: database guarantees', () => {
     expect(log).toHaveLength(24 * 4 + 8);
   });
 
+  it('tells the last position of the transaction an event belongs to, wherever in it the event stands', async () => {
+    const [a, b] = [`end-a-${randomUUID()}`, `end-b-${randomUUID()}`];
+    await store.appendToStreams([
+      { stream: a, expectedRevision: 'no_stream', events: [event('A', { n: 1 }), event('A', { n: 2 })] },
+      { stream: b, expectedRevision: 'no_stream', events: [event('B', { n: 3 })] },
+    ]);
+    await store.appendToStream(a, [event('A', { n: 4 })], 'any');
+    const [first, second, third, alone] = [...(await store.readStream(a)).slice(0, 2), ...(await store.readStream(b)), (await store.readStream(a))[2]!].map((e) => e!.position);
+    expect(await Promise.all([first, second, third].map((p) => store.endOfTransaction(p!)))).toEqual([third, third, third]);
+    expect(await store.endOfTransaction(alone!)).toBe(alone);
+    expect(alone! > third!).toBe(true);
+  });
+
   it('refuses a stream named twice in one multi-stream append, writing nothing', async () => {
     const stream = `twice-${randomUUID()}`;
     await expect(

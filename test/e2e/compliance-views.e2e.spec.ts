@@ -3,11 +3,26 @@ import ExcelJS from 'exceljs';
 import type { Response } from 'superagent';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { type DomainEventType, type EventOfType, schemaVersionOf } from '../../src/events/event-catalogue.js';
+import { studySessionStream } from '../../src/events/campaign/study-session-events.js';
+import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
+import type { NewEvent, StreamAppend } from '../../src/infrastructure/event-store/event-store.port.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
 import { ProjectionsService } from '../../src/infrastructure/projections/projections.service.js';
 import { expectRollupsToMatchUnitByUnit } from '../support/rollup-oracle.js';
 import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
+
+/** An event as a command would append it, for appending several commands' events in one transaction. */
+const recorded = <T extends DomainEventType>(type: T, data: EventOfType<T>['data'], occurredOn: string): NewEvent => ({
+  id: randomUUID(),
+  type,
+  schemaVersion: schemaVersionOf(type),
+  data,
+  occurredOn,
+  metadata: { actor: { id: 'test', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
+});
 
 describe('compliance views through HTTP', () => {
   let app!: TestApp;
@@ -361,5 +376,41 @@ describe('compliance views through HTTP', () => {
     // Every campaign of this file's tests, every unit, on days spread over the year and every day something changed, as known at several times.
     const compared = await expectRollupsToMatchUnitByUnit(service.get(DataSource));
     expect(compared).toBeGreaterThan(500);
+  }, 300_000);
+
+  it('keeps the sums equal at every position a question can be asked at when one transaction records a unit\'s facts and moves it', async () => {
+    const { province, district, schoolA, schoolB } = await smallProvince(app);
+    const districtB = (await establish(app, { name: 'LĐLĐ huyện B', kind: 'district_federation', parentId: province, establishedOn: '2000-01-01' })).id;
+    const campaignId = await issueCampaign(app, province);
+    const lan = (await enrol(app, { unitId: schoolA, fullName: 'Lan', joinedOn: '2020-01-01' })).id;
+    const held = (unitId: string, heldOn: string, attendeeMemberIds: string[]): StreamAppend => {
+      const sessionId = randomUUID();
+      const data = { sessionId, campaignId, unitId, heldOn, format: 'in_person' as const, title: 'Học tập chuyên đề', presenter: null, materials: [], attendeeMemberIds };
+      return { stream: studySessionStream(sessionId), expectedRevision: 'no_stream', events: [recorded('StudySessionHeld', data, heldOn)] };
+    };
+    const moved = (unitId: string, fromParentId: string, toParentId: string, effectiveOn: string): StreamAppend => ({
+      stream: orgUnitStream(unitId),
+      expectedRevision: 'any',
+      events: [recorded('OrgUnitTransferred', { unitId, fromParentId, toParentId, effectiveOn }, effectiveOn)],
+    });
+    const store = app.service.app.get(EventStore);
+    // The unit's facts first, its move after them; then a move, the moved unit's facts, another unit's move and facts.
+    await store.appendToStreams([held(schoolA, '2024-03-20', [lan]), moved(schoolA, district, districtB, '2024-03-01')]);
+    await store.appendToStreams([
+      moved(schoolA, districtB, district, '2024-06-01'),
+      held(schoolA, '2024-06-10', [lan]),
+      moved(schoolB, district, districtB, '2024-07-01'),
+      held(schoolB, '2024-07-10', []),
+    ]);
+    const service = app.service.app;
+    await service.get(ProjectionProgress).waitFor(service.get(ProjectionsService).names(), await store.headPosition(), 60_000);
+    const ds = service.get(DataSource);
+    // Nothing in the middle of a transaction is a position a question is asked at.
+    const mid: unknown[] = await ds.query(
+      `SELECT k.position FROM compliance_knowledge k
+        WHERE EXISTS (SELECT 1 FROM es_events f WHERE f.position >> 16 = k.position >> 16 AND f.position > k.position)`,
+    );
+    expect(mid).toEqual([]);
+    expect(await expectRollupsToMatchUnitByUnit(ds, { everyPosition: true })).toBeGreaterThan(300);
   }, 300_000);
 });

@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { type CampaignAt, campaignAt, knownAt, type Knowledge, type Queryable, rollups, zeroCounts, zeroFigures } from '../../src/read-models/compliance/compliance-reader.js';
 import type { ComplianceStatus } from '../../src/read-models/compliance/compliance-rules.js';
-import { asKnownAt } from '../../src/read-models/shared/known-at.js';
+import { asKnownAt, knowledgeAt } from '../../src/read-models/shared/known-at.js';
 
 const ON = (alias: string, param: string): string => `${alias}.valid_from <= ${param}::date AND (${alias}.valid_to IS NULL OR ${alias}.valid_to > ${param}::date)`;
 
@@ -66,24 +66,28 @@ export async function unitByUnitRollups(q: Queryable, campaign: CampaignAt, root
 }
 
 /**
- * For every campaign, every unit ever below its issuing unit, days spread over the campaign
- * (and every day a timeline or the hierarchy changes on) and several knowledge positions: the
+ * For every campaign, every unit ever below its issuing unit (as known at any time), days
+ * spread over the campaign (and every day a timeline or the hierarchy changes on) and
+ * knowledge positions (what was known at the times the views recorded changes: several spread
+ * over the log, or every one): the
  * rollups kept per ancestor equal the unit-by-unit sums. Answers how many were compared.
  */
-export async function expectRollupsToMatchUnitByUnit(ds: DataSource, maxDays = 60): Promise<number> {
+export async function expectRollupsToMatchUnitByUnit(ds: DataSource, options: { maxDays?: number; everyPosition?: boolean } = {}): Promise<number> {
+  const { maxDays = 60, everyPosition = false } = options;
   const campaigns: { campaign_id: string; issuing_unit_id: string; issued_on: string }[] = await ds.query(
     `SELECT campaign_id, issuing_unit_id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on FROM compliance_campaigns ORDER BY campaign_id`,
   );
-  const positions: { position: string }[] = await ds.query(
-    `SELECT max(position)::text AS position
-       FROM (SELECT position, ntile(8) OVER (ORDER BY position) AS tile
-               FROM (SELECT position FROM compliance_knowledge UNION SELECT position FROM org_knowledge UNION SELECT position FROM membership_knowledge) p) t
-      GROUP BY tile ORDER BY 1`,
+  // The positions questions are asked at: what was known at each time a view recorded a change.
+  const times: { recorded_at: Date }[] = await ds.query(
+    `SELECT DISTINCT recorded_at FROM (SELECT recorded_at FROM compliance_knowledge UNION SELECT recorded_at FROM org_knowledge UNION SELECT recorded_at FROM membership_knowledge) t
+      ORDER BY 1`,
   );
-  const knowledge: Knowledge[] = [null, ...positions.map((p) => BigInt(p.position))];
+  const asked = [...new Set(await Promise.all(times.map(async (t) => await knowledgeAt(ds, t.recorded_at))))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const spread = everyPosition ? asked : [...new Set(Array.from({ length: 8 }, (_, i) => asked[Math.floor(((i + 1) * asked.length) / 8) - 1]).filter((p) => p !== undefined))];
+  const knowledge: Knowledge[] = [null, ...spread];
   let compared = 0;
   for (const c of campaigns) {
-    const units: { unit_id: string }[] = await ds.query(`SELECT DISTINCT descendant_id AS unit_id FROM org_unit_closure WHERE ancestor_id = $1 ORDER BY 1`, [c.issuing_unit_id]);
+    const units: { unit_id: string }[] = await ds.query(`SELECT DISTINCT descendant_id AS unit_id FROM org_unit_closure_history WHERE ancestor_id = $1 ORDER BY 1`, [c.issuing_unit_id]);
     const year = Number(c.issued_on.slice(0, 4));
     const boundaries: { day: string }[] = await ds.query(
       `SELECT DISTINCT to_char(d, 'YYYY-MM-DD') AS day FROM (
@@ -93,8 +97,8 @@ export async function expectRollupsToMatchUnitByUnit(ds: DataSource, maxDays = 6
         WHERE d BETWEEN $2::date AND $3::date ORDER BY 1`,
       [c.campaign_id, `${year}-01-01`, `${year + 1}-12-31`],
     );
-    const spread = Array.from({ length: 12 }, (_, m) => `${year}-${String(m + 1).padStart(2, '0')}-15`);
-    const all = [...new Set([...spread, ...boundaries.map((b) => b.day)])].sort();
+    const mid = Array.from({ length: 12 }, (_, m) => `${year}-${String(m + 1).padStart(2, '0')}-15`);
+    const all = [...new Set([...mid, ...boundaries.map((b) => b.day)])].sort();
     const step = Math.max(1, Math.ceil(all.length / maxDays));
     const days = all.filter((_, i) => i % step === 0);
     for (const k of knowledge) {

@@ -193,6 +193,17 @@ export abstract class EventStore {
   abstract headPosition(): Promise<bigint>;
 
   /**
+   * The last position of the transaction (one append, or one atomic multi-stream append) the
+   * event at `position` belongs to: views read up to the middle of a transaction show half of
+   * one change of knowledge, so a reader that must stand at a whole one reads on to its end.
+   * This default answers the position itself: right for a store whose transactions hold one
+   * event each; a store that can tell overrides it (PostgreSQL).
+   */
+  async endOfTransaction(position: bigint): Promise<bigint> {
+    return position;
+  }
+
+  /**
    * How many events are stored after the cursor (null: from the start), counted up to
    * `limit`: a measure of a reader's lag. This default reads the events; a store that can
    * count positions alone overrides it (PostgreSQL, which also counts the events readers

@@ -270,15 +270,26 @@ class Batch {
       addPairShare(deltas, h.established.has(u) ? NOWHERE : h.before.get(u)!, segments, -1);
       addPairShare(deltas, after.get(u)!, segments, 1);
     }
-    await this.m.query(`INSERT INTO compliance_knowledge (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [h.mark.position.toString(), h.mark.recordedAt]);
-    this.unitRollups.push(...changesOf(unitDeltas, null, h.mark.position));
-    for (const [c, d] of campaignDeltas) this.complianceRollups.push(...changesOf(d, c, h.mark.position));
+    const end = this.endOf(h.mark);
+    this.unitRollups.push(...changesOf(unitDeltas, null, end));
+    for (const [c, d] of campaignDeltas) this.complianceRollups.push(...changesOf(d, c, end));
   }
 
   /**
-   * Writes the changes of the rollups the batch made. Timelines are computed when their state
-   * is next needed, not in log order, so their changes are written together at the end, each
-   * at its own position (all after those of earlier batches).
+   * The position a change of knowledge ends at, as far as the batch has read: what it changes
+   * in the rollups is written there, so that every position a question can be asked at (the
+   * end of a change of knowledge, or of a batch) sees all of it or none of it, in the places
+   * the units have there.
+   */
+  private endOf(mark: Mark): bigint {
+    return this.known.get(mark.recordedAt.getTime())!.position;
+  }
+
+  /**
+   * Records when each change of knowledge the batch read was recorded (at its last position
+   * read), and writes the changes of the rollups the batch made. Timelines are computed when
+   * their state is next needed, not in log order, so their changes are written together at the
+   * end, each at the end of its change of knowledge (all after those of earlier batches).
    */
   async writeRollups(): Promise<void> {
     const marks = [...this.known.values()];
@@ -292,8 +303,11 @@ class Batch {
     this.complianceRollups = [];
   }
 
-  /** What the timelines written add above their units moves from their old rows to their new ones, each at its own position. */
-  private async rollUp(counts: readonly TimelineItem[], pairs: readonly TimelineItem[], old: { counts: Written; pairs: Written }): Promise<void> {
+  /**
+   * What the timelines written add above their units moves from their old rows to their new
+   * ones, at the end of the change of knowledge each was made by (`ends`, by key).
+   */
+  private async rollUp(counts: readonly TimelineItem[], pairs: readonly TimelineItem[], old: { counts: Written; pairs: Written }, ends: ReadonlyMap<string, bigint>): Promise<void> {
     const changedCounts = counts.filter((i) => old.counts.changed.has(keyText(i.key)));
     const changedPairs = pairs.filter((i) => old.pairs.changed.has(keyText(i.key)));
     if (changedCounts.length === 0 && changedPairs.length === 0) return;
@@ -306,13 +320,13 @@ class Batch {
     };
     for (const item of changedCounts) {
       const place = places.get(item.key['unit_id']!)!;
-      const out = deltasOf(null, item.position);
+      const out = deltasOf(null, ends.get(keyText(item.key))!);
       addUnitShare(out, place, (old.counts.rows.get(keyText(item.key)) ?? []).map(countSegment), -1);
       addUnitShare(out, place, item.fresh.map(countSegment), 1);
     }
     for (const item of changedPairs) {
       const place = places.get(item.key['unit_id']!)!;
-      const out = deltasOf(item.key['campaign_id']!, item.position);
+      const out = deltasOf(item.key['campaign_id']!, ends.get(keyText(item.key))!);
       addPairShare(out, place, (old.pairs.rows.get(keyText(item.key)) ?? []).map(pairSegment), -1);
       addPairShare(out, place, item.fresh.map(pairSegment), 1);
     }
@@ -473,17 +487,18 @@ class Batch {
   private async settle(due: readonly [string, Mark][]): Promise<void> {
     if (due.length === 0) return;
     await this.flushSpans();
-    const marks = new Map(due.map(([, mark]) => [mark.position, mark.recordedAt]));
-    await this.m.query(
-      `INSERT INTO compliance_knowledge (position, recorded_at) SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) ON CONFLICT DO NOTHING`,
-      [[...marks.keys()].map(String), [...marks.values()]],
-    );
     const counts: { unitId: string; position: bigint }[] = [];
     const pairs: { campaignId: string; unitId: string; position: bigint }[] = [];
+    const ends = new Map<string, bigint>();
     for (const [key, mark] of due) {
       const [kind, a, b] = key.split(' ');
-      if (kind === 'm') counts.push({ unitId: a!, position: mark.position });
-      else pairs.push({ campaignId: a!, unitId: b!, position: mark.position });
+      if (kind === 'm') {
+        counts.push({ unitId: a!, position: mark.position });
+        ends.set(keyText({ unit_id: a! }), this.endOf(mark));
+      } else {
+        pairs.push({ campaignId: a!, unitId: b!, position: mark.position });
+        ends.set(keyText({ campaign_id: a!, unit_id: b! }), this.endOf(mark));
+      }
     }
     const members = await this.membersOfUnits([...new Set([...counts.map((c) => c.unitId), ...pairs.map((p) => p.unitId)])]);
 
@@ -525,7 +540,7 @@ class Batch {
       }
     }
     const writtenPairs = await writeTimelines(this.m, 'compliance_versions', items);
-    await this.rollUp(countItems, items, { counts: writtenCounts, pairs: writtenPairs });
+    await this.rollUp(countItems, items, { counts: writtenCounts, pairs: writtenPairs }, ends);
   }
 
   // ---- the working state -----------------------------------------------------------------

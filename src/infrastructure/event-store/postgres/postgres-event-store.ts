@@ -283,6 +283,16 @@ export class PostgresEventStore extends EventStore {
     return BigInt(rows[0]!.head);
   }
 
+  /** A transaction's positions share their high bits (`xid * 65536 + ordinal`): its last one is the highest of them. */
+  override async endOfTransaction(position: bigint): Promise<bigint> {
+    const rows = await this.query<{ last: string | null }>(
+      `SELECT max(position)::text AS last FROM es_events WHERE position >= $1::bigint AND position < (($1::bigint >> 16) + 1) << 16`,
+      [position.toString()],
+    );
+    const last = rows[0]?.last;
+    return last ? BigInt(last) : position;
+  }
+
   /** Counts positions only (one index range, no event read), committed events readers still wait for included. */
   override async countEventsAfter(cursor: LogCursor | null, limit: number): Promise<number> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new EventStoreUsageError(`limit must be a non-negative integer, got ${limit}`);
