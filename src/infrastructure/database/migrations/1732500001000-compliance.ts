@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * evaluation over business days (`valid_from`..`valid_to`), and every unit's member count over
  * business days, each row as known from log position `known_from` until `known_to` (null: it
  * is the latest knowledge). A row is never changed but to set `known_to`, once.
- * `compliance_knowledge` says when each position that changed anything was recorded, to read
- * "as known at" a time.
+ * `compliance_knowledge` says when each change of knowledge the view read (by its last
+ * position) was recorded, to read "as known at" a time.
  */
 export class Compliance1732500001000 implements MigrationInterface {
   name = 'Compliance1732500001000';
