@@ -269,7 +269,14 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
     const floor = await percentiles(`limit: the rollup statement alone (${first.subtree.total} units)`, QUERY_RUNS, () => rollups(ds, campaign, [province.top], '2024-06-30', null), 50);
     const p99 = await percentiles(`province view, as of a date (8 dates of the year)`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!), 50);
     console.log(`  = ${(p99 / floor).toFixed(2)} × the rollup statement's p99`);
-    const mid = (await ds.query(`SELECT recorded_at FROM compliance_knowledge ORDER BY position OFFSET (SELECT count(*) / 2 FROM compliance_knowledge) LIMIT 1`))[0]?.recorded_at as Date;
+    // Half-way through the campaign's facts: the changes of knowledge recorded after its plan.
+    const mid = (
+      await ds.query(
+        `WITH after AS (SELECT recorded_at, position FROM compliance_knowledge WHERE position >= (SELECT (plan->>'issuedPosition')::bigint FROM compliance_campaigns WHERE campaign_id = $1))
+         SELECT recorded_at FROM after ORDER BY position OFFSET (SELECT count(*) / 2 FROM after) LIMIT 1`,
+        [campaignId],
+      )
+    )[0]?.recorded_at as Date;
     await percentiles(`province view, as of a date, as known half-way through the load`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!, mid), 50);
     await percentiles(`district view (${DISTRICT_SIZE} units), as of a date`, QUERY_RUNS, (i) => ask(province.districts[i % province.districts.length]!.id, DATES[i % DATES.length]!), 50);
     await percentiles(`grassroots view, as of a date`, QUERY_RUNS, (i) => ask(province.grassroots[(i * 37) % province.grassroots.length]!.id, DATES[i % DATES.length]!), 50);

@@ -105,6 +105,13 @@ describe('campaign plans through HTTP', () => {
       expect([res.status, [...new Set(res.body.errors?.map((e: { field: string }) => e.field))]]).toEqual([400, [field]]);
     }
     const campaignId = await issueCampaign(app, province);
+    // One kind of report named twice: refused with the field named, on issue and on amendment.
+    const twice = { ...plan.requirements, reports: [plan.requirements.reports[0], plan.requirements.reports[0]] };
+    const issuedTwice = await api(app).post('/campaigns').send({ ...plan, requirements: twice });
+    const amendedTwice = await api(app).post(`/campaigns/${campaignId}/amend`).send({ requirements: { reports: twice.reports }, reason: 'sửa', amendedOn: '2024-04-01' });
+    for (const res of [issuedTwice, amendedTwice]) {
+      expect([res.status, res.body.errors?.map((e: { field: string; message: string }) => [e.field, e.message])]).toEqual([400, [['requirements.reports', 'reports must not name a kind of report twice']]]);
+    }
     const removed = await api(app).post(`/campaigns/${campaignId}/amend`).send({ requirements: { actionPlan: null }, reason: 'bỏ yêu cầu', amendedOn: '2024-04-01' });
     expect(removed.status).toBe(200);
     expect((await api(app).get(`/campaigns/${campaignId}`)).body.requirements.actionPlan).toBeUndefined();

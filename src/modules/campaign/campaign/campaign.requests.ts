@@ -1,3 +1,4 @@
+import { ArrayUnique } from 'class-validator';
 import { REPORT_KINDS } from '../../../events/campaign/campaign-events.js';
 import { ORG_LEVELS } from '../../../events/org/org-unit-events.js';
 import { CodeField, CodeListField, DateField, IdField, IntField, ListField, NestedField, RatioField, TextField, TextListField } from '../../../infrastructure/http/fields.js';
@@ -42,7 +43,9 @@ export class RequirementsRequest {
   @NestedField(() => PledgeRequirementRequest, { optional: true, nullable: true }) pledge?: PledgeRequirementRequest | null;
   @NestedField(() => ActionPlanRequirementRequest, { optional: true, nullable: true }) actionPlan?: ActionPlanRequirementRequest | null;
   @NestedField(() => ImplementationPlanRequirementRequest, { optional: true, nullable: true }) implementationPlan?: ImplementationPlanRequirementRequest | null;
-  @ListField(() => ReportRequirementRequest, { min: 0, max: REPORT_KINDS.length }, { optional: true, nullable: true }) reports?: ReportRequirementRequest[] | null;
+  @ListField(() => ReportRequirementRequest, { min: 0, max: REPORT_KINDS.length }, { optional: true, nullable: true })
+  @ArrayUnique((r: ReportRequirementRequest) => r.kind, { message: '$property must not name a kind of report twice' })
+  reports?: ReportRequirementRequest[] | null;
 }
 
 export class SignatoryRequest {
