@@ -277,7 +277,7 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
         [campaignId],
       )
     )[0]?.recorded_at as Date;
-    await percentiles(`province view, as of a date, as known half-way through the load`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!, mid), 50);
+    await percentiles(`province view, as of a date, as known half-way through the campaign's facts`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!, mid), 50);
     await percentiles(`district view (${DISTRICT_SIZE} units), as of a date`, QUERY_RUNS, (i) => ask(province.districts[i % province.districts.length]!.id, DATES[i % DATES.length]!), 50);
     await percentiles(`grassroots view, as of a date`, QUERY_RUNS, (i) => ask(province.grassroots[(i * 37) % province.grassroots.length]!.id, DATES[i % DATES.length]!), 50);
     const children = new ListChildrenComplianceHandler(ds, progress, store);
