@@ -316,6 +316,7 @@ export class PeriodSnapshots {
     const position = BigInt(row.position);
     const types = [...new Set([...new ComplianceProjection().handles, ...new OrgStructureProjection().handles])];
     const memberUnits = new Map<string, string[]>();
+    const related = new Map<string, string[]>();
     const parents = new Map(row.document.units.map((u) => [u.unitId, u.parentId]));
     const ancestors = (unitId: string): string[] => {
       const chain: string[] = [];
@@ -340,7 +341,10 @@ export class PeriodSnapshots {
         if (event.type === 'OrgUnitTransferred' || event.type === 'OrgUnitMerged' || event.type === 'OrgUnitTerminated') {
           for (const u of wanted) if (ancestors(u).some((a) => units.has(a))) units.add(u);
         }
-        // What changes a unit changes the figures of the units above it (as the snapshot had them).
+        // What changes a unit changes the figures of the units above it (as the snapshot had
+        // them), and, for a unit ended since, of the units it merged into and of every unit it
+        // was below up to asOf (as known now).
+        for (const u of await this.relatedUnits([...units], row.as_of, related)) units.add(u);
         for (const u of [...units]) for (const a of ancestors(u)) units.add(a);
         for (const u of units) if (wanted.has(u)) out.set(u, [...(out.get(u) ?? []), event.id]);
       }
@@ -348,6 +352,23 @@ export class PeriodSnapshots {
       after = page.at(-1)!.logCursor;
     }
     return out;
+  }
+
+  /** The units merged into (on and on), and every unit above any of them on a day up to `asOf`. */
+  private async relatedUnits(unitIds: readonly string[], asOf: string, cache: Map<string, string[]>): Promise<string[]> {
+    const missing = unitIds.filter((u) => !cache.has(u));
+    if (missing.length > 0) {
+      const rows: { unit_id: string; related: string }[] = await this.ds.query(
+        `WITH RECURSIVE merged(unit_id, related) AS (
+           SELECT u, u FROM unnest($1::uuid[]) AS u
+           UNION SELECT m.unit_id, c.merged_into FROM merged m JOIN compliance_units c ON c.unit_id = m.related WHERE c.merged_into IS NOT NULL)
+         SELECT unit_id, related FROM merged
+         UNION SELECT m.unit_id, c.ancestor_id FROM merged m JOIN org_unit_closure c ON c.descendant_id = m.related WHERE c.valid_from <= $2::date`,
+        [missing, asOf],
+      );
+      for (const u of missing) cache.set(u, rows.filter((r) => r.unit_id === u).map((r) => r.related));
+    }
+    return unitIds.flatMap((u) => cache.get(u) ?? []);
   }
 
   private async unitsOfMembers(memberIds: readonly string[], cache: Map<string, string[]>): Promise<string[]> {
