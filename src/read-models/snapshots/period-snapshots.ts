@@ -92,7 +92,7 @@ export interface RestatementView {
   readonly sealedPosition: string;
   readonly position: string;
   readonly changed: boolean;
-  readonly summary: { readonly before: UnitStanding; readonly after: UnitStanding; readonly changes: readonly string[] };
+  readonly summary: { readonly before: UnitStanding; readonly after: UnitStanding | null; readonly changes: readonly string[] };
   readonly units: readonly RestatedUnit[];
 }
 
@@ -114,6 +114,8 @@ interface SnapshotRow {
 
 const VIEWS_READ = [ORG_STRUCTURE_PROJECTION, COMPLIANCE_PROJECTION];
 const MAX_ATTEMPTS = 5;
+/** What a question about a unit answers when the unit did not exist, or was not covered, on the date asked. */
+const GONE = new Set(['org_unit.not_found', 'compliance.unit_not_covered']);
 
 /**
  * Sealing period snapshots (the compliance of a subtree as of a date, as known at a time:
@@ -288,11 +290,20 @@ export class PeriodSnapshots {
     const row = await this.row(scope, snapshotId, minPosition);
     const sealed = row.document;
     const question: Question = { scope, campaignId: row.campaign_id, asOf: row.as_of, knownAt: null, minPosition: null };
-    const { document: now } = await this.readConsistently(question, row.unit_id);
+    const now = await this.readConsistently(question, row.unit_id).then(
+      (r) => r.document,
+      async (error: unknown) => {
+        // Learnt since: the unit had ended by asOf, or was not in the campaign's subtree then.
+        // Every unit of the snapshot is gone from today's answer.
+        if (!(error instanceof NotFound) || !GONE.has(error.code)) throw error;
+        const [org]: { position: string }[] = await this.ds.query(`SELECT position::text AS position FROM projection_checkpoints WHERE projection = $1`, [ORG_STRUCTURE_PROJECTION]);
+        return { ...sealed, position: org?.position ?? '0', summary: null, units: [] };
+      },
+    );
     const changed = differences(sealed, now);
     const causes = changed.length > 0 ? await this.causes(row, changed.map((u) => u.unitId)) : new Map<string, string[]>();
     const summaryBefore = standingOf(sealed.summary);
-    const summaryAfter = standingOf(now.summary);
+    const summaryAfter = now.summary === null ? null : standingOf(now.summary);
     const summaryChanges = changesBetween(summaryBefore, summaryAfter);
     return {
       snapshotId,
@@ -418,7 +429,7 @@ function changesBetween(before: UnitStanding | null, after: UnitStanding | null)
 }
 
 /** The units whose overall status, any requirement's status or any figure differs (or that are in one document only). */
-export function differences(before: SnapshotDocument, after: SnapshotDocument): Omit<RestatedUnit, 'causes'>[] {
+export function differences(before: SnapshotDocument, after: Pick<SnapshotDocument, 'units'>): Omit<RestatedUnit, 'causes'>[] {
   const a = new Map(before.units.map((u) => [u.unitId, u]));
   const b = new Map(after.units.map((u) => [u.unitId, u]));
   const out: Omit<RestatedUnit, 'causes'>[] = [];

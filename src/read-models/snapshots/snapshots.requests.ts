@@ -106,7 +106,8 @@ export class RestatedUnitAnswer implements RestatedUnit {
 
 export class RestatementSummaryAnswer {
   @ApiProperty({ type: UnitStandingAnswer }) before!: UnitStandingAnswer;
-  @ApiProperty({ type: UnitStandingAnswer }) after!: UnitStandingAnswer;
+  @ApiProperty({ type: UnitStandingAnswer, nullable: true, description: 'Null when, as known now, the unit did not exist on asOf or the campaign did not cover it' })
+  after!: UnitStandingAnswer | null;
   @ApiProperty({ type: String, isArray: true }) changes!: string[];
 }
 
