@@ -22,33 +22,11 @@ export class ComplianceRollups1732500001500 implements MigrationInterface {
   name = 'ComplianceRollups1732500001500';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE TABLE compliance_org_versions (
-        unit_id        uuid   NOT NULL,
-        valid_from     date   NOT NULL,
-        valid_to       date,
-        code           text   NOT NULL,
-        name           text   NOT NULL,
-        kind           text   NOT NULL,
-        level          text   NOT NULL,
-        parent_id      uuid,
-        status         text   NOT NULL CHECK (status IN ('active', 'terminated', 'merged')),
-        merged_into    uuid,
-        established_on date   NOT NULL,
-        position       bigint NOT NULL,
-        PRIMARY KEY (unit_id, valid_from),
-        CHECK (valid_to IS NULL OR valid_to > valid_from)
-      )`);
+    // The organisation view's tables, column for column (the same code maintains both), with
+    // the indexes the hierarchy's upkeep reads by.
+    await q.query(`CREATE TABLE compliance_org_versions (LIKE org_unit_versions INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (unit_id, valid_from))`);
     await q.query(`CREATE INDEX compliance_org_versions_parent ON compliance_org_versions (parent_id, valid_from)`);
-    await q.query(`
-      CREATE TABLE compliance_org_closure (
-        ancestor_id   uuid NOT NULL,
-        descendant_id uuid NOT NULL,
-        valid_from    date NOT NULL,
-        valid_to      date,
-        PRIMARY KEY (ancestor_id, descendant_id, valid_from) INCLUDE (valid_to),
-        CHECK (valid_to IS NULL OR valid_to > valid_from)
-      )`);
+    await q.query(`CREATE TABLE compliance_org_closure (LIKE org_unit_closure INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (ancestor_id, descendant_id, valid_from) INCLUDE (valid_to))`);
     await q.query(`CREATE INDEX compliance_org_closure_descendant ON compliance_org_closure (descendant_id, valid_from) INCLUDE (ancestor_id, valid_to)`);
 
     const unitColumns = [...LEVELS.map((l) => `active_${l}`), ...LEVELS.map((l) => `child_${l}`), 'members'];
