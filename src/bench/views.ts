@@ -272,11 +272,11 @@ export async function viewMeasures(adminUrl: string): Promise<void> {
     // Half-way through the campaign's facts: the changes of knowledge recorded after its plan.
     const mid = (
       await ds.query(
-        `WITH after AS (SELECT recorded_at, position FROM compliance_knowledge WHERE position >= (SELECT (plan->>'issuedPosition')::bigint FROM compliance_campaigns WHERE campaign_id = $1))
-         SELECT recorded_at FROM after ORDER BY position OFFSET (SELECT count(*) / 2 FROM after) LIMIT 1`,
+        `WITH after AS (SELECT known_since, position FROM compliance_knowledge WHERE position >= (SELECT (plan->>'issuedPosition')::bigint FROM compliance_campaigns WHERE campaign_id = $1))
+         SELECT known_since FROM after ORDER BY position OFFSET (SELECT count(*) / 2 FROM after) LIMIT 1`,
         [campaignId],
       )
-    )[0]?.recorded_at as Date;
+    )[0]?.known_since as Date;
     await percentiles(`province view, as of a date, as known half-way through the campaign's facts`, QUERY_RUNS, (i) => ask(province.top, DATES[i % DATES.length]!, mid), 50);
     await percentiles(`district view (${DISTRICT_SIZE} units), as of a date`, QUERY_RUNS, (i) => ask(province.districts[i % province.districts.length]!.id, DATES[i % DATES.length]!), 50);
     await percentiles(`grassroots view, as of a date`, QUERY_RUNS, (i) => ask(province.grassroots[(i * 37) % province.grassroots.length]!.id, DATES[i % DATES.length]!), 50);

@@ -5,6 +5,7 @@ import {
   AppendLocksBusyError,
   EventStoreUsageError,
   ReadStreamsMovedError,
+  RecordingOpenError,
   WrongExpectedRevisionError,
 } from '../../src/infrastructure/event-store/event-store.errors.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
@@ -352,6 +353,48 @@ describe('PostgreSQL event store: database guarantees', () => {
       await admin.query(`DROP ROLE ${role}`).catch(() => undefined);
       await admin.end();
     }
+  });
+
+  it('records a transaction when it writes its first event, after the locks it waited for, one time for all its events', async () => {
+    const [a1, a2, b] = [`rec-a1-${randomUUID()}`, `rec-a2-${randomUUID()}`, `rec-b-${randomUUID()}`];
+    const holder = await client();
+    // The multi-stream append takes its streams' locks after BEGIN: held here, it waits.
+    await holder.query(`SELECT pg_advisory_lock(${0x4553}, hashtext($1))`, [a1]);
+    const waiting = store.appendToStreams([
+      { stream: a1, events: [event('A1', {}), event('A1', {})], expectedRevision: 'no_stream' },
+      { stream: a2, events: [event('A2', {})], expectedRevision: 'no_stream' },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Started after the waiting one, committed before it.
+    await store.appendToStream(b, [event('B', {})], 'no_stream');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await holder.query('SELECT pg_advisory_unlock_all()');
+    await waiting;
+    const read = await store.readStreams([a1, a2, b]);
+    const [first, second, third] = [...read.get(a1)!, ...read.get(a2)!];
+    const [early] = read.get(b)!;
+    expect(first!.position).toBeGreaterThan(early!.position);
+    expect(first!.recordedAt.getTime()).toBeGreaterThan(early!.recordedAt.getTime());
+    expect([second!.recordedAt, third!.recordedAt]).toEqual([first!.recordedAt, first!.recordedAt]);
+  });
+
+  it('tells when nothing more can be recorded by a time: not while a transaction that began by then is open', async () => {
+    const before = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const open = await client();
+    await open.query('BEGIN');
+    await appendInTransaction(open, `settle-${randomUUID()}`, event('Open', {}));
+    const at = new Date();
+    // Begun after `before`: it cannot record by then.
+    await store.recordingsSettled(before, 200);
+    await expect(store.recordingsSettled(at, 200)).rejects.toBeInstanceOf(RecordingOpenError);
+    let settled = false;
+    const waiting = store.recordingsSettled(at, 5000).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(settled).toBe(false);
+    await open.query('COMMIT');
+    await waiting;
+    expect(settled).toBe(true);
   });
 
   it('refuses a duplicate event id and writes nothing of that append', async () => {

@@ -39,10 +39,10 @@ describe('the views rebuilt from the start of the log', () => {
     await settle();
     const ds = service.get(DataSource);
     // Knowledge times in the middle of the load, once both campaigns were known: a tenth, a third and two thirds of the way through.
-    const recorded: { recorded_at: Date }[] = await ds.query(
-      `SELECT recorded_at FROM compliance_knowledge WHERE position >= (SELECT max((plan->>'issuedPosition')::bigint) FROM compliance_campaigns) ORDER BY position`,
+    const recorded: { known_since: Date }[] = await ds.query(
+      `SELECT known_since FROM compliance_knowledge WHERE position >= (SELECT max((plan->>'issuedPosition')::bigint) FROM compliance_campaigns) ORDER BY position`,
     );
-    for (const share of [0.1, 0.33, 0.66]) times.push(recorded[Math.floor(recorded.length * share)]!.recorded_at.toISOString());
+    for (const share of [0.1, 0.33, 0.66]) times.push(recorded[Math.floor(recorded.length * share)]!.known_since.toISOString());
 
     const campaigns: { campaign_id: string; issuing_unit_id: string }[] = await ds.query(`SELECT campaign_id, issuing_unit_id FROM compliance_campaigns ORDER BY campaign_id`);
     expect(campaigns.length).toBe(2);

@@ -4,25 +4,16 @@ import type { Response } from 'superagent';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { type DomainEventType, type EventOfType, schemaVersionOf } from '../../src/events/event-catalogue.js';
 import { studySessionStream } from '../../src/events/campaign/study-session-events.js';
 import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
-import type { NewEvent, StreamAppend } from '../../src/infrastructure/event-store/event-store.port.js';
+import type { StreamAppend } from '../../src/infrastructure/event-store/event-store.port.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
 import { ProjectionsService } from '../../src/infrastructure/projections/projections.service.js';
+import { recorded } from '../support/recorded-event.js';
 import { expectRollupsToMatchUnitByUnit } from '../support/rollup-oracle.js';
 import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
-/** An event as a command would append it, for appending several commands' events in one transaction. */
-const recorded = <T extends DomainEventType>(type: T, data: EventOfType<T>['data'], occurredOn: string): NewEvent => ({
-  id: randomUUID(),
-  type,
-  schemaVersion: schemaVersionOf(type),
-  data,
-  occurredOn,
-  metadata: { actor: { id: 'test', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
-});
 
 describe('compliance views through HTTP', () => {
   let app!: TestApp;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
+import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { issueCampaign } from '../support/campaign-fixtures.js';
+import { recorded } from '../support/recorded-event.js';
 import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('the organisation as known at a time', () => {
@@ -58,4 +62,70 @@ describe('the organisation as known at a time', () => {
     const schoolView = await get(`/campaigns/${campaignId}/compliance/${school}`, known);
     expect(schoolView.unit.name).toBe('CĐCS Trường cũ');
   });
+
+  const renamed = (unitId: string, previousName: string, name: string) => recorded('OrgUnitRenamed', { unitId, name, previousName, effectiveOn: '2024-01-01' }, '2024-01-01');
+  const nameAt = async (unitId: string, knownAt: string, minPosition: bigint) => (await get(`/org-units/${unitId}`, { asOf: '2024-03-31', knownAt, minPosition: minPosition.toString() })).name;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('answers as known at a time with nothing recorded after it, when a change took its place in the log before one recorded earlier', async () => {
+    const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const slow = (await establish(app, { name: 'CĐCS Chậm', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
+    const quick = (await establish(app, { name: 'CĐCS Nhanh', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
+    const store = app.service.app.get(EventStore);
+    const holder = app.service.app.get(DataSource).createQueryRunner();
+    await holder.connect();
+    try {
+      // The slow rename takes its place in the log, then waits for its stream's row; the quick one, placed after it, records and commits meanwhile.
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM es_streams WHERE stream = $1 FOR UPDATE`, [orgUnitStream(slow)]);
+      const slowAppend = store.appendToStream(orgUnitStream(slow), [renamed(slow, 'CĐCS Chậm', 'CĐCS Chậm mới')], 'any');
+      await pause(150);
+      const quickAppend = await store.appendToStream(orgUnitStream(quick), [renamed(quick, 'CĐCS Nhanh', 'CĐCS Nhanh mới')], 'any');
+      await pause(50);
+      await holder.commitTransaction();
+      const slowDone = await slowAppend;
+      const [slowEvent] = await store.readStream(orgUnitStream(slow), { direction: 'backwards', maxCount: 1 });
+      const [quickEvent] = await store.readStream(orgUnitStream(quick), { direction: 'backwards', maxCount: 1 });
+      expect(slowDone.position).toBeLessThan(quickAppend.position);
+      expect(slowEvent!.recordedAt.getTime()).toBeGreaterThan(quickEvent!.recordedAt.getTime() + 20);
+
+      // Between the two recordings: the slow rename is not known yet, nor the quick one behind it in the log (readers could not pass the slow one then).
+      const between = new Date((slowEvent!.recordedAt.getTime() + quickEvent!.recordedAt.getTime()) / 2).toISOString();
+      expect([await nameAt(slow, between, quickAppend.position), await nameAt(quick, between, quickAppend.position)]).toEqual(['CĐCS Chậm', 'CĐCS Nhanh']);
+      const after = new Date(slowEvent!.recordedAt.getTime() + 1).toISOString();
+      expect([await nameAt(slow, after, quickAppend.position), await nameAt(quick, after, quickAppend.position)]).toEqual(['CĐCS Chậm mới', 'CĐCS Nhanh mới']);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('waits, asked as known at a time, for a transaction that began by then to end, so that the answer never changes afterwards', async () => {
+    const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const unit = await establish(app, { name: 'CĐCS Mở', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' });
+    const open = app.service.app.get(DataSource).createQueryRunner();
+    await open.connect();
+    try {
+      const e = renamed(unit.id, 'CĐCS Mở', 'CĐCS Đã ghi');
+      await open.startTransaction();
+      await open.query(`SELECT es_append($1, 'any', $2, $3, $4, $5, $6, $7, true)`, [
+        orgUnitStream(unit.id), [e.id], [e.type], [e.schemaVersion], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)], [e.occurredOn],
+      ]);
+      await pause(20);
+      const knownAt = new Date().toISOString();
+      // Held open for longer than a question waits: the caller is told to retry.
+      const refused = await api(app).get(`/org-units/${unit.id}`).query({ asOf: '2024-03-31', knownAt });
+      expect([refused.status, refused.body.code, refused.headers['retry-after']]).toEqual([503, 'event_store.recording_open', '1']);
+      let answered = false;
+      const asked = nameAt(unit.id, knownAt, BigInt(unit.position)).then((name) => ((answered = true), name));
+      await pause(300);
+      expect(answered).toBe(false);
+      await open.commitTransaction();
+      expect(await asked).toBe('CĐCS Đã ghi');
+      expect(await nameAt(unit.id, knownAt, BigInt(unit.position))).toBe('CĐCS Đã ghi');
+    } finally {
+      if (open.isTransactionActive) await open.rollbackTransaction();
+      await open.release();
+    }
+  }, 30_000);
 });

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type DomainEventType, type EventOfType, schemaVersionOf } from '../../src/events/event-catalogue.js';
+import type { DomainEventType, EventOfType } from '../../src/events/event-catalogue.js';
 import { memberStream } from '../../src/events/org/member-events.js';
 import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
 import type { StoredDomainEvent } from '../../src/infrastructure/event-store/domain-events.js';
-import type { NewEvent, StreamAppend } from '../../src/infrastructure/event-store/event-store.port.js';
+import type { StreamAppend } from '../../src/infrastructure/event-store/event-store.port.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres-event-store.js';
 import type { Projection } from '../../src/infrastructure/projections/projection.js';
 import { ProjectionProgress } from '../../src/infrastructure/projections/projection-progress.js';
@@ -18,6 +18,7 @@ import { OrgStructureProjection } from '../../src/read-models/org-structure/org-
 import { OrgStructureDependents } from '../../src/read-models/org-structure/org-unit-dependents.js';
 import { GetOrgUnitHandler, GetOrgUnitQuery, ListChildUnitsHandler, ListChildUnitsQuery } from '../../src/read-models/org-structure/org-unit.queries.js';
 import { Gate, inRebuild } from '../support/gate.js';
+import { recorded } from '../support/recorded-event.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** A view whose rebuild, from its third batch on, waits at `gate` while one is set. */
@@ -41,17 +42,6 @@ class Gated<T extends DomainEventType> implements Projection<T> {
     }
     await this.view.apply(events, m);
   }
-}
-
-function newEvent<T extends DomainEventType>(type: T, data: EventOfType<T>['data'], occurredOn: string): NewEvent {
-  return {
-    id: randomUUID(),
-    type,
-    schemaVersion: schemaVersionOf(type),
-    data,
-    occurredOn,
-    metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
-  };
 }
 
 const ON = '2020-01-01';
@@ -87,7 +77,7 @@ describe('rebuilding the organisation views while they serve', () => {
       stream: orgUnitStream(unitId),
       expectedRevision: 'no_stream',
       events: [
-        newEvent(
+        recorded(
           'OrgUnitEstablished',
           {
             unitId,
@@ -111,38 +101,38 @@ describe('rebuilding the organisation views while they serve', () => {
         members.slice(i, i + 100).map((m, j) => ({
           stream: memberStream(m.memberId),
           expectedRevision: 'no_stream' as const,
-          events: [newEvent('MemberEnrolled', { ...m, fullName: `Member ${i + j}`, memberCode: `M${i + j}`, joinedOn: '2010-01-01' }, '2010-01-01')],
+          events: [recorded('MemberEnrolled', { ...m, fullName: `Member ${i + j}`, memberCode: `M${i + j}`, joinedOn: '2010-01-01' }, '2010-01-01')],
         })),
       );
     }
     const moved = grassroots[0]!.unitId;
     await store.appendToStream(
       orgUnitStream(moved),
-      [newEvent('OrgUnitTransferred', { unitId: moved, fromParentId: districts[0]!, toParentId: districts[1]!, effectiveOn: '2012-01-01' }, '2012-01-01')],
+      [recorded('OrgUnitTransferred', { unitId: moved, fromParentId: districts[0]!, toParentId: districts[1]!, effectiveOn: '2012-01-01' }, '2012-01-01')],
       'any',
     );
     await store.appendToStream(
       orgUnitStream(districts[19]!),
-      [newEvent('OrgUnitMerged', { unitId: districts[19]!, intoUnitId: districts[18]!, effectiveOn: '2015-01-01' }, '2015-01-01')],
+      [recorded('OrgUnitMerged', { unitId: districts[19]!, intoUnitId: districts[18]!, effectiveOn: '2015-01-01' }, '2015-01-01')],
       'any',
     );
     const ended = grassroots[45]!.unitId;
     await store.appendToStream(
       orgUnitStream(ended),
-      [newEvent('OrgUnitTerminated', { unitId: ended, effectiveOn: '2016-01-01', reason: 'dissolved' }, '2016-01-01')],
+      [recorded('OrgUnitTerminated', { unitId: ended, effectiveOn: '2016-01-01', reason: 'dissolved' }, '2016-01-01')],
       'any',
     );
     for (const m of members.slice(100, 105)) {
       await store.appendToStream(
         memberStream(m.memberId),
-        [newEvent('MemberTransferred', { memberId: m.memberId, fromUnitId: m.unitId, toUnitId: grassroots[200]!.unitId, effectiveOn: '2013-01-01' }, '2013-01-01')],
+        [recorded('MemberTransferred', { memberId: m.memberId, fromUnitId: m.unitId, toUnitId: grassroots[200]!.unitId, effectiveOn: '2013-01-01' }, '2013-01-01')],
         'any',
       );
     }
     for (const m of members.slice(110, 114)) {
       await store.appendToStream(
         memberStream(m.memberId),
-        [newEvent('MemberLeft', { memberId: m.memberId, unitId: m.unitId, effectiveOn: '2014-01-01', reason: 'moved away' }, '2014-01-01')],
+        [recorded('MemberLeft', { memberId: m.memberId, unitId: m.unitId, effectiveOn: '2014-01-01', reason: 'moved away' }, '2014-01-01')],
         'any',
       );
     }
@@ -258,7 +248,7 @@ describe('rebuilding the organisation views while they serve', () => {
       await store.appendToStream(
         orgUnitStream(unitId),
         [
-          newEvent(
+          recorded(
             'OrgUnitEstablished',
             { unitId, code: 'NEW', name: 'New unit', kind: 'grassroots_union', level: 'grassroots', parentId: districts[2]!, establishedOn: '2019-01-01' },
             '2019-01-01',
@@ -268,7 +258,7 @@ describe('rebuilding the organisation views while they serve', () => {
       );
       enrolled = await store.appendToStream(
         memberStream(memberId),
-        [newEvent('MemberEnrolled', { memberId, unitId, fullName: 'New member', memberCode: 'NEW', joinedOn: '2019-06-01' }, '2019-06-01')],
+        [recorded('MemberEnrolled', { memberId, unitId, fullName: 'New member', memberCode: 'NEW', joinedOn: '2019-06-01' }, '2019-06-01')],
         'no_stream',
       );
       await progress.waitFor(names, enrolled.position, 5000);

@@ -78,11 +78,11 @@ export async function expectRollupsToMatchUnitByUnit(ds: DataSource, options: { 
     `SELECT campaign_id, issuing_unit_id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on FROM compliance_campaigns ORDER BY campaign_id`,
   );
   // The positions questions are asked at: what was known at each time a view recorded a change.
-  const times: { recorded_at: Date }[] = await ds.query(
-    `SELECT DISTINCT recorded_at FROM (SELECT recorded_at FROM compliance_knowledge UNION SELECT recorded_at FROM org_knowledge UNION SELECT recorded_at FROM membership_knowledge) t
+  const times: { known_since: Date }[] = await ds.query(
+    `SELECT DISTINCT known_since FROM (SELECT known_since FROM compliance_knowledge UNION SELECT known_since FROM org_knowledge UNION SELECT known_since FROM membership_knowledge) t
       ORDER BY 1`,
   );
-  const asked = [...new Set(await Promise.all(times.map(async (t) => await knowledgeAt(ds, t.recorded_at))))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const asked = [...new Set(await Promise.all(times.map(async (t) => await knowledgeAt(ds, t.known_since))))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const spread = everyPosition ? asked : [...new Set(Array.from({ length: 8 }, (_, i) => asked[Math.floor(((i + 1) * asked.length) / 8) - 1]).filter((p) => p !== undefined))];
   const knowledge: Knowledge[] = [null, ...spread];
   let compared = 0;

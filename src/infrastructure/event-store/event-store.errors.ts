@@ -84,3 +84,17 @@ export class AppendLocksBusyError extends Error {
     this.name = 'AppendLocksBusyError';
   }
 }
+
+/**
+ * A transaction open since before the time asked about may still record events by then: an
+ * answer as known at that time could change when it ends (503, retry).
+ */
+export class RecordingOpenError extends Error {
+  readonly code = 'event_store.recording_open';
+  readonly retryAfterSeconds = 1;
+
+  constructor(readonly at: Date) {
+    super(`a transaction open since before ${at.toISOString()} may still record events by then; retry once it has ended`);
+    this.name = 'RecordingOpenError';
+  }
+}

@@ -44,7 +44,11 @@ export interface StoredEvent<TType extends string = string, TData extends object
   readonly position: bigint;
   /** What the store needs to resume reading the global log right after this event. */
   readonly logCursor: LogCursor;
-  /** Server clock when the event was stored. */
+  /**
+   * Server clock when the event was recorded, the same for every event of one transaction
+   * (PostgreSQL: when the transaction wrote its first event, after any lock it waited for).
+   * Positions follow transaction ids there, so recording times need not grow with them.
+   */
   readonly recordedAt: Date;
 }
 
@@ -202,6 +206,15 @@ export abstract class EventStore {
   async endOfTransaction(position: bigint): Promise<bigint> {
     return position;
   }
+
+  /**
+   * Resolves once nothing more can be recorded at or before `at`: every transaction still open
+   * that may record events by then has ended. An answer "as known at" `at` given afterwards is
+   * not changed by any later commit. Rejects with RecordingOpenError when one is still open
+   * after `timeoutMs`. This default (EventStoreDB, which times an event when it commits it)
+   * resolves at once; PostgreSQL overrides it.
+   */
+  async recordingsSettled(_at: Date, _timeoutMs = 5000): Promise<void> {}
 
   /**
    * How many events are stored after the cursor (null: from the start), counted up to

@@ -5,7 +5,7 @@ import { AccessDeniedError, AuthenticationError, TooManyFailedAuthenticationsErr
 import { ConcurrencyConflictError, PreconditionFailedError } from '../commands/command-context.js';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../commands/idempotency.js';
 import { UnitsBusyError } from '../commands/unit-locks.js';
-import { EventStoreCapabilityError, EventStoreUnavailableError, StreamDeletedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { EventStoreCapabilityError, EventStoreUnavailableError, RecordingOpenError, StreamDeletedError, WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
 import { ReadModelBehindError } from '../projections/projection-progress.js';
 import { type FieldError, RequestValidationError } from './validation.js';
 
@@ -113,7 +113,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problem(409, error.code, error.message);
     }
     if (error instanceof WrongExpectedRevisionError) return problem(409, error.code, error.message);
-    if (error instanceof ReadModelBehindError) {
+    if (error instanceof ReadModelBehindError || error instanceof RecordingOpenError) {
       res.setHeader('Retry-After', String(error.retryAfterSeconds));
       return problem(503, error.code, error.message);
     }

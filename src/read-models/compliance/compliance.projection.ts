@@ -6,6 +6,7 @@ import type { StoredDomainEvent } from '../../infrastructure/event-store/domain-
 import type { Projection } from '../../infrastructure/projections/projection.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { unappliedEvents } from '../shared/stream-revisions.js';
+import { recordKnowledge } from '../shared/history.js';
 import { type HierarchyTables, refreshOrgUnitClosure } from '../org-structure/org-unit-closure.js';
 import { applyOrgUnitEvent, ORG_STRUCTURE_EVENT_TYPES } from '../org-structure/org-structure.projection.js';
 import {
@@ -292,11 +293,7 @@ class Batch {
    * end, each at the end of its change of knowledge (all after those of earlier batches).
    */
   async writeRollups(): Promise<void> {
-    const marks = [...this.known.values()];
-    await this.m.query(
-      `INSERT INTO compliance_knowledge (position, recorded_at) SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) ON CONFLICT DO NOTHING`,
-      [marks.map((k) => k.position.toString()), marks.map((k) => k.recordedAt)],
-    );
+    await recordKnowledge(this.m, 'compliance_knowledge', [...this.known.values()]);
     await writeRollupChanges(this.m, 'unit_rollups', this.unitRollups);
     await writeRollupChanges(this.m, 'compliance_rollups', this.complianceRollups);
     this.unitRollups = [];

@@ -11,7 +11,7 @@ export interface HistoryOf {
   readonly columns: readonly string[];
   /** Columns among them never null that tell versions apart almost alone (compared by equality first, so that the comparison can hash). */
   readonly identity: readonly string[];
-  /** The table recording when each position that changed the history was recorded. */
+  /** The table noting each position that changed the history, and since when it is known (`recordKnowledge`). */
   readonly knowledge: string;
 }
 
@@ -39,5 +39,23 @@ export async function recordHistory(m: EntityManager, of: HistoryOf, keys: reado
      SELECT ${cols}, $2 FROM live l WHERE NOT EXISTS (SELECT 1 FROM open o WHERE ${same('l', 'o')})`,
     [[...new Set(keys)], position.toString()],
   );
-  await m.query(`INSERT INTO ${of.knowledge} (position, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [position.toString(), recordedAt]);
+  await recordKnowledge(m, of.knowledge, [{ position, recordedAt }]);
+}
+
+/**
+ * Notes in a view's knowledge table that it learnt of changes at these positions (above every
+ * one it holds), each known since the latest recording time of it and of every earlier change
+ * of the view: positions follow transaction ids, not recording times, and "as known at" needs a
+ * time that only grows along the log (migration 1732500001600).
+ */
+export async function recordKnowledge(m: Pick<EntityManager, 'query'>, table: string, changes: readonly { position: bigint; recordedAt: Date }[]): Promise<void> {
+  if (changes.length === 0) return;
+  if (!IDENT.test(table)) throw new Error(`"${table}" is not a plain identifier`);
+  await m.query(
+    `INSERT INTO ${table} (position, known_since)
+     SELECT u.position, greatest(max(u.recorded_at) OVER (ORDER BY u.position), (SELECT max(known_since) FROM ${table}))
+       FROM unnest($1::bigint[], $2::timestamptz[]) AS u(position, recorded_at)
+     ON CONFLICT DO NOTHING`,
+    [changes.map((c) => c.position.toString()), changes.map((c) => c.recordedAt)],
+  );
 }

@@ -1,6 +1,9 @@
 import type { EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import type { ProjectionProgress } from '../../infrastructure/projections/projection-progress.js';
 import { RuleViolation } from '../../shared/domain-errors.js';
+import { COMPLIANCE_PROJECTION } from '../compliance/compliance.projection.js';
+import { MEMBERSHIP_PROJECTION } from '../membership/membership.projection.js';
+import { ORG_STRUCTURE_PROJECTION } from '../org-structure/org-structure.projection.js';
 
 /**
  * "As known at" for the organisation views: a statement written against the latest-knowledge
@@ -39,22 +42,37 @@ export function asKnownAt(sql: string, k: bigint | null, param: string, tables: 
   return head ? `${head[0]}${ctes}, ${sql.slice(head[0].length)}` : `WITH ${ctes} ${sql}`;
 }
 
-/** The last position recorded at or before `at` that changed anything in the compliance or organisation views (0 when none). */
+/** The views that note when they learnt of each change, and their knowledge tables. */
+const KNOWLEDGE = [
+  { view: ORG_STRUCTURE_PROJECTION, table: 'org_knowledge' },
+  { view: MEMBERSHIP_PROJECTION, table: 'membership_knowledge' },
+  { view: COMPLIANCE_PROJECTION, table: 'compliance_knowledge' },
+] as const;
+
+/**
+ * The position the views are read at "as known at" `at`: the last change of any of them
+ * below the first change of any of them recorded after `at` (every change when there is none;
+ * 0 when there is none at all). Everything read there was recorded by `at`. A change recorded
+ * by then but placed after one recorded later is left out: until that one committed, readers of
+ * the log could not get past it. `known_since` only grows with the position (it is the latest
+ * recording time up to it, `recordKnowledge`), so each table answers with one index step.
+ */
 export async function knowledgeAt(q: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, at: Date): Promise<bigint> {
+  const first = KNOWLEDGE.map(({ table }) => `(SELECT position FROM ${table} WHERE known_since > $1 ORDER BY known_since, position LIMIT 1)`);
+  const last = KNOWLEDGE.map(({ table }) => `(SELECT max(position) FROM ${table} WHERE f.first IS NULL OR position < f.first)`);
   const [row] = (await q.query(
-    `SELECT greatest((SELECT max(position) FROM compliance_knowledge WHERE recorded_at <= $1),
-                     (SELECT max(position) FROM org_knowledge WHERE recorded_at <= $1),
-                     (SELECT max(position) FROM membership_knowledge WHERE recorded_at <= $1))::text AS position`,
+    `SELECT coalesce(greatest(${last.join(', ')}), 0)::text AS position FROM (SELECT least(${first.join(', ')}) AS first) f`,
     [at],
-  )) as { position: string | null }[];
-  return BigInt(row?.position ?? '0');
+  )) as { position: string }[];
+  return BigInt(row!.position);
 }
 
 /**
  * Waits for the views a question reads: up to `minPosition`, and, asked as known at a time,
- * up to the head of the log (everything recorded by then is below it), so that the answer
- * leaves out nothing recorded by that time. A time after now is refused: what will be known
- * then is not known yet.
+ * until nothing more can be recorded by then (`recordingsSettled`) and every view that notes
+ * its knowledge has read up to the head of the log, so that the answer leaves out nothing
+ * recorded by that time and no later commit changes it. A time after now is refused: what will
+ * be known then is not known yet.
  */
 export async function reachKnowledge(
   progress: ProjectionProgress,
@@ -67,6 +85,8 @@ export async function reachKnowledge(
   if (knownAt.getTime() > Date.now()) {
     throw new RuleViolation('known_at.in_future', `knownAt ${knownAt.toISOString()} is after now: what will be known then is not known yet`, 'knownAt');
   }
+  await store.recordingsSettled(knownAt);
   const head = await store.headPosition();
-  return progress.waitFor(views, minPosition !== null && minPosition > head ? minPosition : head);
+  const all = [...new Set([...views, ...KNOWLEDGE.map((k) => k.view)])];
+  return progress.waitFor(all, minPosition !== null && minPosition > head ? minPosition : head);
 }

@@ -14,6 +14,7 @@ import { PeriodSnapshots1732500001200 } from './1732500001200-period-snapshots.j
 import { RecordedPerTransaction1732500001300 } from './1732500001300-recorded-per-transaction.js';
 import { OrgHistory1732500001400 } from './1732500001400-org-history.js';
 import { ComplianceRollups1732500001500 } from './1732500001500-compliance-rollups.js';
+import { RecordedWhenWritten1732500001600 } from './1732500001600-recorded-when-written.js';
 
 export const MIGRATIONS = [
   EventStore1732500000000,
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   RecordedPerTransaction1732500001300,
   OrgHistory1732500001400,
   ComplianceRollups1732500001500,
+  RecordedWhenWritten1732500001600,
 ];

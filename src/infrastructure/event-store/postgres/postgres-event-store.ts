@@ -22,6 +22,7 @@ import {
   ReadStreamsMovedError,
   EventStoreUnavailableError,
   EventStoreUsageError,
+  RecordingOpenError,
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import { keepaliveOptions } from '../../database/connection-options.js';
@@ -291,6 +292,28 @@ export class PostgresEventStore extends EventStore {
     );
     const last = rows[0]?.last;
     return last ? BigInt(last) : position;
+  }
+
+  /**
+   * A transaction records its events at its first write (`es_recorded_at()`), so one that
+   * started after `at` cannot record by then: waits while a transaction of this database that
+   * started at or before `at` (or whose start this role cannot see) holds an id, or one is
+   * prepared. Transactions that only read hold no id.
+   */
+  override async recordingsSettled(at: Date, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const rows = await this.query<{ open: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
+                         WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()
+                           AND (a.xact_start IS NULL OR a.xact_start <= $1))
+             OR EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.database = current_database()) AS open`,
+        [at],
+      );
+      if (!rows[0]!.open) return;
+      if (Date.now() + pause > deadline) throw new RecordingOpenError(at);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   /** Counts positions only (one index range, no event read), committed events readers still wait for included. */

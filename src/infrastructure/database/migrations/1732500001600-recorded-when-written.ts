@@ -1,0 +1,63 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+const KNOWLEDGE = ['compliance_knowledge', 'org_knowledge', 'membership_knowledge'] as const;
+
+/**
+ * When an event is recorded, and when the views know a change.
+ *
+ * An event is recorded when its transaction writes its first event: `es_recorded_at()` takes
+ * the clock then, after every lock the append waited for, and gives every later event of the
+ * transaction the same time (kept for the transaction in `es.recorded_at`, with its id). The
+ * transaction's start, used before, came before those waits: a transaction that waited for a
+ * lock was recorded earlier than one that started after it, took a lower position and
+ * committed first.
+ *
+ * Positions still follow transaction ids, not recording times: a transaction can take its
+ * position, then wait (for a stream's row) while a later one records and commits. So each
+ * view's knowledge table keeps, per change, `known_since`: the latest recording time of that
+ * change and of every earlier change of the view. It only grows with the position, so the first
+ * change a view learnt of after a time is one step down an index; "as known at K" reads the
+ * views just below the first change of any of them recorded after K (see `knowledgeAt`).
+ */
+export class RecordedWhenWritten1732500001600 implements MigrationInterface {
+  name = 'RecordedWhenWritten1732500001600';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE FUNCTION es_recorded_at() RETURNS timestamptz
+      LANGUAGE plpgsql VOLATILE AS $$
+      DECLARE
+        v_xid text := pg_current_xact_id()::text;
+        v_set text := current_setting('es.recorded_at', true);
+        v_at  timestamptz;
+      BEGIN
+        -- 'xid@microseconds since the epoch', set for the transaction only.
+        IF split_part(v_set, '@', 1) = v_xid THEN
+          RETURN 'epoch'::timestamptz + split_part(v_set, '@', 2)::bigint * interval '1 microsecond';
+        END IF;
+        v_at := clock_timestamp();
+        PERFORM set_config('es.recorded_at', v_xid || '@' || (extract(epoch FROM v_at) * 1000000)::bigint, true);
+        RETURN v_at;
+      END $$`);
+    await q.query(`ALTER TABLE es_events ALTER COLUMN recorded_at SET DEFAULT es_recorded_at()`);
+    for (const t of KNOWLEDGE) {
+      await q.query(`ALTER TABLE ${t} RENAME COLUMN recorded_at TO known_since`);
+      await q.query(`ALTER INDEX ${t}_recorded RENAME TO ${t}_known_since`);
+      await q.query(
+        `UPDATE ${t} k SET known_since = m.known_since
+           FROM (SELECT position, max(known_since) OVER (ORDER BY position) AS known_since FROM ${t}) m
+          WHERE k.position = m.position AND k.known_since <> m.known_since`,
+      );
+    }
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    // The times each change was recorded at are not kept apart from the running ones: they stay as they are.
+    for (const t of KNOWLEDGE) {
+      await q.query(`ALTER INDEX ${t}_known_since RENAME TO ${t}_recorded`);
+      await q.query(`ALTER TABLE ${t} RENAME COLUMN known_since TO recorded_at`);
+    }
+    await q.query(`ALTER TABLE es_events ALTER COLUMN recorded_at SET DEFAULT transaction_timestamp()`);
+    await q.query(`DROP FUNCTION es_recorded_at`);
+  }
+}
