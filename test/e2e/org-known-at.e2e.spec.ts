@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { studySessionStream } from '../../src/events/campaign/study-session-events.js';
 import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { issueCampaign } from '../support/campaign-fixtures.js';
@@ -94,6 +96,48 @@ describe('the organisation as known at a time', () => {
       expect([await nameAt(slow, between, quickAppend.position), await nameAt(quick, between, quickAppend.position)]).toEqual(['CĐCS Chậm', 'CĐCS Nhanh']);
       const after = new Date(slowEvent!.recordedAt.getTime() + 1).toISOString();
       expect([await nameAt(slow, after, quickAppend.position), await nameAt(quick, after, quickAppend.position)]).toEqual(['CĐCS Chậm mới', 'CĐCS Nhanh mới']);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('reads every view at one position as known at a time: a session recorded after it, placed before a rename recorded before it, counts in neither', async () => {
+    const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
+    const school = (await establish(app, { name: 'CĐCS Trường', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
+    const campaignId = await issueCampaign(app, province);
+    const lan = await enrol(app, { unitId: school, fullName: 'Lan', joinedOn: '2020-01-01' });
+    const sessionId = randomUUID();
+    const session = recorded(
+      'StudySessionHeld',
+      { sessionId, campaignId, unitId: school, heldOn: '2024-03-20', format: 'in_person', title: 'Học tập chuyên đề', presenter: null, materials: [], attendeeMemberIds: [lan.id] },
+      '2024-03-20',
+    );
+    const store = app.service.app.get(EventStore);
+    const holder = app.service.app.get(DataSource).createQueryRunner();
+    await holder.connect();
+    try {
+      // The session takes its place in the log, then waits for its new stream's row, held by a transaction that gives it up.
+      await holder.startTransaction();
+      await holder.query(`INSERT INTO es_streams (stream, revision, last_position) VALUES ($1, 0, 0)`, [studySessionStream(sessionId)]);
+      const slowAppend = store.appendToStream(studySessionStream(sessionId), [session], 'no_stream');
+      await pause(150);
+      const rename = await store.appendToStream(orgUnitStream(school), [renamed(school, 'CĐCS Trường', 'CĐCS Trường mới')], 'any');
+      await pause(50);
+      await holder.rollbackTransaction();
+      const held = await slowAppend;
+      const [heldEvent] = await store.readStream(studySessionStream(sessionId));
+      const [renameEvent] = await store.readStream(orgUnitStream(school), { direction: 'backwards', maxCount: 1 });
+      expect(held.position).toBeLessThan(rename.position);
+      expect(heldEvent!.recordedAt.getTime()).toBeGreaterThan(renameEvent!.recordedAt.getTime() + 20);
+
+      const ask = async (knownAt: Date) => {
+        const view = await get(`/campaigns/${campaignId}/compliance/${school}`, { asOf: '2024-03-31', knownAt: knownAt.toISOString(), minPosition: rename.position.toString() });
+        return [view.unit.name, view.figures.sessions, await nameAt(school, knownAt.toISOString(), rename.position)];
+      };
+      const between = new Date((heldEvent!.recordedAt.getTime() + renameEvent!.recordedAt.getTime()) / 2);
+      expect(await ask(between)).toEqual(['CĐCS Trường', 0, 'CĐCS Trường']);
+      expect(await ask(new Date(heldEvent!.recordedAt.getTime() + 1))).toEqual(['CĐCS Trường mới', 1, 'CĐCS Trường mới']);
     } finally {
       if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
