@@ -397,6 +397,19 @@ describe('PostgreSQL event store: database guarantees', () => {
     expect(settled).toBe(true);
   });
 
+  it('does not wait for an open transaction that has written no event: it can only record after now', async () => {
+    const open = await client();
+    await open.query('BEGIN');
+    await open.query('CREATE TEMP TABLE elsewhere (x int)');
+    await open.query('INSERT INTO elsewhere VALUES (1)');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.recordingsSettled(new Date(), 1000);
+    await appendInTransaction(open, `settle-${randomUUID()}`, event('Late', {}));
+    await expect(store.recordingsSettled(new Date(), 200)).rejects.toBeInstanceOf(RecordingOpenError);
+    await open.query('ROLLBACK');
+    await store.recordingsSettled(new Date(), 1000);
+  });
+
   it('refuses a duplicate event id and writes nothing of that append', async () => {
     const e = event('Once', {});
     await store.appendToStream(`dup-${randomUUID()}`, [e], 'no_stream');

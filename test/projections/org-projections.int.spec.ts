@@ -29,6 +29,7 @@ class Log {
       data: event.data,
       occurredOn: null,
       recordedAt: new Date(),
+      transaction: this.position.toString(),
       metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
     });
     this.events.push(stored);

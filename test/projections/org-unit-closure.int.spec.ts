@@ -32,6 +32,7 @@ class Log {
       data,
       occurredOn: null,
       recordedAt: new Date(),
+      transaction: position.toString(),
       metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
     };
     this.events.push(stored);

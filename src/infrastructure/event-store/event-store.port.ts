@@ -50,6 +50,12 @@ export interface StoredEvent<TType extends string = string, TData extends object
    * Positions follow transaction ids there, so recording times need not grow with them.
    */
   readonly recordedAt: Date;
+  /**
+   * Names the transaction that stored the event (one append, or one atomic multi-stream
+   * append): the same for all its events, another for any other transaction. PostgreSQL: the
+   * transaction's share of the position (`position >> 16`); EventStoreDB: the commit position.
+   */
+  readonly transaction: string;
 }
 
 /**

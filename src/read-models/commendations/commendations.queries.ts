@@ -108,7 +108,7 @@ export class ListCommendationsHandler implements IQueryHandler<ListCommendations
        latest AS (
          SELECT DISTINCT ON (s.commendation_id) s.* FROM commendation_steps s
           WHERE s.campaign_id = $1 AND s.proposing_unit_id IN (SELECT unit_id FROM sub) AND s.on_date <= $3::date
-            AND ($4::timestamptz IS NULL OR (s.recorded_at <= $4::timestamptz AND s.position <= $5::bigint))
+            AND ($4::timestamptz IS NULL OR s.recorded_at <= $4::timestamptz)
           ORDER BY s.commendation_id, s.on_date DESC, s.position DESC)
        SELECT l.commendation_id, l.proposing_unit_id, v.code, v.name, v.level, l.nominee, l.category, l.award_form, l.status,
               to_char(l.on_date, 'YYYY-MM-DD') AS on_date, l.decision_number

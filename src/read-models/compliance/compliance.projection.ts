@@ -99,9 +99,10 @@ interface RawSpan {
   readonly to: string | null;
 }
 
-/** When a change became known: the position of the last event of its group, and when it was recorded. */
+/** When a change became known: the position of the last event of its group, its transaction, and when it was recorded. */
 interface Mark {
   position: bigint;
+  readonly transaction: string;
   readonly recordedAt: Date;
 }
 
@@ -117,7 +118,7 @@ const countKey = (unitId: string): string => `m ${unitId}`;
  * each unit's member count over business days; both bitemporal (see the migration). For each
  * event it finds the timelines the event can change, computes them afresh from the working
  * state (`compliance-rules.ts`) and writes the difference: the rows that no longer hold are
- * closed at the event's position, the new ones inserted from it. Events recorded together
+ * closed at the event's position, the new ones inserted from it. Events stored together
  * (one transaction: one bulk import) are one change of knowledge: a timeline touched several
  * times by them is computed once.
  */
@@ -146,7 +147,7 @@ export class ComplianceProjection implements Projection<(typeof HANDLES)[number]
     const fresh = await unappliedEvents(manager, STREAM_REVISIONS, events);
     await batch.prefetch(fresh);
     for (const event of fresh) {
-      const mark: Mark = { position: event.position, recordedAt: event.recordedAt };
+      const mark: Mark = { position: event.position, transaction: event.transaction, recordedAt: event.recordedAt };
       await batch.knowledgeAt(mark);
       if (isHierarchyEvent(event)) await batch.hierarchyEvent(event, mark);
       const touched = await batch.touchedBy(event);
@@ -184,12 +185,12 @@ class Batch {
   private readonly unitCampaigns = new Map<string, Set<string>>();
   private spanInserts: { memberId: string; from: string; unitId: string }[] = [];
   /**
-   * The change of the hierarchy under way (hierarchy events recorded together): the places the
+   * The change of the hierarchy under way (hierarchy events of one transaction): the places the
    * units it changes had before it, the units it establishes, the units whose parent it changed.
    */
   private hierarchy: { mark: Mark; before: Map<string, Place>; established: Set<string>; moved: Set<string> } | null = null;
-  /** The last position of each change of knowledge of the batch, by when it was recorded. */
-  private readonly known = new Map<number, Mark>();
+  /** The last position of each change of knowledge of the batch, by its transaction. */
+  private readonly known = new Map<string, Mark>();
   /** The changes of the rollups, written at the end of the batch. */
   private unitRollups: RollupChange[] = [];
   private complianceRollups: RollupChange[] = [];
@@ -200,13 +201,13 @@ class Batch {
 
   /**
    * Notes the change of knowledge the event belongs to (every one is recorded, whatever it
-   * changed: a question as known at a time reads the plan as it was then); one recorded at
-   * another time than the change of the hierarchy under way ends it.
+   * changed: a question as known at a time reads the plan as it was then); one of another
+   * transaction than the change of the hierarchy under way ends it.
    */
   async knowledgeAt(mark: Mark): Promise<void> {
-    const known = this.known.get(mark.recordedAt.getTime());
-    if (!known || known.position < mark.position) this.known.set(mark.recordedAt.getTime(), { ...mark });
-    if (this.hierarchy && this.hierarchy.mark.recordedAt.getTime() !== mark.recordedAt.getTime()) await this.endOfHierarchyChange();
+    const known = this.known.get(mark.transaction);
+    if (!known || known.position < mark.position) this.known.set(mark.transaction, { ...mark });
+    if (this.hierarchy && this.hierarchy.mark.transaction !== mark.transaction) await this.endOfHierarchyChange();
   }
 
   /**
@@ -283,7 +284,7 @@ class Batch {
    * the units have there.
    */
   private endOf(mark: Mark): bigint {
-    return this.known.get(mark.recordedAt.getTime())!.position;
+    return this.known.get(mark.transaction)!.position;
   }
 
   /**
@@ -441,12 +442,12 @@ class Batch {
 
   // ---- when timelines are computed -------------------------------------------------------
 
-  /** Timelines waiting for a change recorded at another time are computed before the next change touches their state. */
+  /** Timelines waiting for a change of another transaction are computed before the next change touches their state. */
   async settleBefore(keys: Set<string>, mark: Mark): Promise<void> {
     const due: [string, Mark][] = [];
     for (const key of keys) {
       const waiting = this.pending.get(key);
-      if (waiting && waiting.recordedAt.getTime() !== mark.recordedAt.getTime()) {
+      if (waiting && waiting.transaction !== mark.transaction) {
         due.push([key, waiting]);
         this.pending.delete(key);
       }
@@ -462,10 +463,10 @@ class Batch {
     }
   }
 
-  /** Computes every timeline waiting for a change recorded at another time than `mark`'s. */
+  /** Computes every timeline waiting for a change of another transaction than `mark`'s. */
   async settleOlderThan(mark: Mark): Promise<void> {
     const due: [string, Mark][] = [];
-    for (const [key, waiting] of this.pending) if (waiting.recordedAt.getTime() !== mark.recordedAt.getTime()) due.push([key, waiting]);
+    for (const [key, waiting] of this.pending) if (waiting.transaction !== mark.transaction) due.push([key, waiting]);
     for (const [key] of due) this.pending.delete(key);
     await this.settle(due);
   }

@@ -45,7 +45,7 @@ export class MembershipProjection implements Projection<MembershipEvent['type']>
   async apply(events: readonly StoredDomainEvent<MembershipEvent>[], manager: EntityManager): Promise<void> {
     const fresh = await unappliedEvents(manager, STREAM_REVISIONS, events);
     let enrolments: StoredDomainEvent<MemberEnrolled>[] = [];
-    // Events recorded together (one transaction: an import) are one change of knowledge,
+    // Events of one transaction (an import) are one change of knowledge,
     // added to the history at its end.
     let group: StoredDomainEvent<MembershipEvent>[] = [];
     const endOfKnowledge = async (): Promise<void> => {
@@ -65,7 +65,7 @@ export class MembershipProjection implements Projection<MembershipEvent['type']>
       group = [];
     };
     for (const event of fresh) {
-      if (group.length > 0 && group[0]!.recordedAt.getTime() !== event.recordedAt.getTime()) await endOfKnowledge();
+      if (group.length > 0 && group[0]!.transaction !== event.transaction) await endOfKnowledge();
       group.push(event);
       if (event.type === 'MemberEnrolled') {
         enrolments.push(event);

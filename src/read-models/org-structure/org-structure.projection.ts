@@ -29,13 +29,13 @@ export class OrgStructureProjection implements Projection<OrgStructureEvent['typ
   readonly tables = ['org_unit_versions', 'org_unit_closure', 'org_unit_history', 'org_unit_closure_history', 'org_knowledge', STREAM_REVISIONS];
 
   async apply(events: readonly StoredDomainEvent<OrgStructureEvent>[], manager: EntityManager): Promise<void> {
-    // Events recorded together (one transaction) are one change of knowledge: the chains of the
+    // Events of one transaction are one change of knowledge: the chains of the
     // units whose parent changed in it (and their descendants') are refreshed once, at its end,
     // and what changed is added to the history there.
     let moved = new Set<string>();
     let group: StoredDomainEvent<OrgStructureEvent>[] = [];
     for (const event of await unappliedEvents(manager, STREAM_REVISIONS, events)) {
-      if (group.length > 0 && group[0]!.recordedAt.getTime() !== event.recordedAt.getTime()) {
+      if (group.length > 0 && group[0]!.transaction !== event.transaction) {
         await endOfKnowledge(manager, group, moved);
         group = [];
         moved = new Set();

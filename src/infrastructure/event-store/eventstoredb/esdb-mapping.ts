@@ -146,6 +146,7 @@ export function toStoredEvent(resolved: AnyResolvedEvent): StoredEvent {
     position: position.prepare,
     logCursor: cursorOf(position),
     recordedAt: recorded.created,
+    transaction: position.commit.toString(),
   };
 }
 

@@ -214,6 +214,7 @@ describe('toStoredEvent', () => {
       position: 1200n,
       logCursor: '1200/1200',
       recordedAt: CREATED,
+      transaction: '1200',
     });
   });
 

@@ -63,8 +63,6 @@ const APPENDED_CHANNEL = 'es_appended';
 /** serialization_failure (an older transaction behind a stream's last writer), deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_APPEND_ATTEMPTS = 10;
-/** Advisory lock class ('ES') under which multi-stream appends take their streams. */
-const STREAM_LOCK_CLASS = 0x4553;
 
 /** The PostgreSQL adapter of the event store port (tables from the event-store migration). */
 export class PostgresEventStore extends EventStore {
@@ -158,23 +156,17 @@ export class PostgresEventStore extends EventStore {
       if (appends.every((a) => a.expectedRevision === 'no_stream' && a.events.length === 1)) {
         return await appendNewStreams(client, appends);
       }
-      const results: AppendResult[] = [];
-      await client.query('BEGIN');
-      try {
-        // Take the streams in name order first, so that two multi-stream appends naming the
-        // same streams in different orders queue instead of deadlocking; then append in the
-        // caller's order, which is the order of the events in the log.
-        await client.query(
-          `SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(s)) FROM (SELECT DISTINCT unnest($1::text[]) AS s ORDER BY 1) t`,
-          [appends.map((a) => a.stream)],
-        );
-        for (const [i, append] of appends.entries()) results.push(await appendOne(client, append, i === 0));
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      return results;
+      // One statement: it takes the streams' locks, appends to each in order and commits as it ends.
+      const result = await client.query<AppendRow>(
+        'SELECT last_revision, last_position FROM es_append_streams($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [
+          appends.map((a) => a.stream),
+          appends.map((a) => (typeof a.expectedRevision === 'bigint' ? a.expectedRevision.toString() : a.expectedRevision)),
+          appends.map((a) => a.events.length),
+          ...eventArrays(appends.flatMap((a) => a.events)),
+        ],
+      );
+      return result.rows.map(toAppendResult);
     } finally {
       client.release();
     }
@@ -295,19 +287,21 @@ export class PostgresEventStore extends EventStore {
   }
 
   /**
-   * A transaction records its events at its first write (`es_recorded_at()`), so one that
-   * started after `at` cannot record by then: waits while a transaction of this database that
-   * started at or before `at` (or whose start this role cannot see) holds an id, or one is
-   * prepared. Transactions that only read hold no id.
+   * A transaction records its events when it inserts its first one (`es_recorded_at()`, to the
+   * millisecond), after it has locked `es_events` for writing: waits while the database's clock
+   * has not passed the millisecond of `at`, and while a transaction holding that lock (one that has written events
+   * and not ended) began in or before the millisecond of `at`, or its start is hidden from this
+   * role, or it is prepared. A transaction that has written no event yet records after now.
    */
   override async recordingsSettled(at: Date, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
       const rows = await this.query<{ open: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
-                         WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid()
-                           AND (a.xact_start IS NULL OR a.xact_start <= $1))
-             OR EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.database = current_database()) AS open`,
+        `SELECT date_trunc('milliseconds', clock_timestamp()) <= $1 OR EXISTS (
+                  SELECT 1 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+                   WHERE l.locktype = 'relation' AND l.relation = 'es_events'::regclass AND l.mode = 'RowExclusiveLock'
+                     AND l.pid IS DISTINCT FROM pg_backend_pid()
+                     AND (a.xact_start IS NULL OR date_trunc('milliseconds', a.xact_start) <= $1)) AS open`,
         [at],
       );
       if (!rows[0]!.open) return;
@@ -481,6 +475,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
     metadata: row.metadata,
     occurredOn: row.occurred_on,
     recordedAt: row.recorded_at,
+    transaction: (BigInt(row.position) >> 16n).toString(),
   };
 }
 
