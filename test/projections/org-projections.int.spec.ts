@@ -8,28 +8,30 @@ import { MembershipProjection } from '../../src/read-models/membership/membershi
 import { OrgStructureProjection } from '../../src/read-models/org-structure/org-structure.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-/** Stored events built by hand, with stream revisions and positions as the store gives them. */
+/** The last position given, across every log of the file (they share one database). */
+let lastPosition = 1000n;
+
+/** Stored events built by hand, with stream revisions and positions as the store gives them (each event its own transaction). */
 class Log {
-  private position = 1000n;
   private readonly revisions = new Map<string, bigint>();
   readonly events: StoredDomainEvent[] = [];
 
   add(stream: string, event: DomainEvent): StoredDomainEvent {
     const revision = (this.revisions.get(stream) ?? -1n) + 1n;
     this.revisions.set(stream, revision);
-    this.position += 1n;
+    const position = ++lastPosition;
     const stored = decode({
       id: randomUUID(),
       stream,
       streamRevision: revision,
-      position: this.position,
-      logCursor: this.position.toString(),
+      position,
+      logCursor: position.toString(),
       type: event.type,
       schemaVersion: EVENT_CATALOGUE[event.type].schemaVersion,
       data: event.data,
       occurredOn: null,
       recordedAt: new Date(),
-      transaction: this.position.toString(),
+      transaction: position.toString(),
       metadata: { actor: { id: 't', role: 'admin', scopeUnitId: null }, correlationId: randomUUID(), causationId: null, idempotencyKey: null },
     });
     this.events.push(stored);
