@@ -216,7 +216,8 @@ export class PeriodSnapshots {
           qr,
           campaign,
           { campaignId: question.campaignId, unitId: unitId, asOf: question.asOf, knownAt: question.knownAt?.toISOString() ?? null, position: k },
-          k,
+          // Both views standing at that position (at rest), their latest rows are the rows known there: read those, the shorter way.
+          question.knownAt === null && BigInt(compliance?.position ?? 0) === orgAt ? null : k,
         );
         await qr.commitTransaction();
         return { document, cursor: question.knownAt === null ? (org?.log_cursor ?? null) : null };
