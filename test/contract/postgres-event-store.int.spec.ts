@@ -496,3 +496,61 @@ describe('PostgreSQL event store: guarded appends', () => {
     }
   });
 });
+
+describe('PostgreSQL event store: recordings in another database of the cluster', () => {
+  let source: TestDatabase;
+  let copyName: string;
+  let copyUrl: string;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    source = await createTestDatabase();
+    admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL });
+    await admin.connect();
+    // A copy of the service's database in the same cluster (staging, a report copy): CREATE DATABASE … TEMPLATE.
+    copyName = `r_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    await admin.query(`CREATE DATABASE ${copyName} TEMPLATE ${new URL(source.url).pathname.slice(1)}`);
+    const u = new URL(source.url);
+    u.pathname = `/${copyName}`;
+    copyUrl = u.toString();
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${copyName} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await source.drop();
+  });
+
+  it('does not wait for a transaction writing events in another database of the cluster', async () => {
+    const store = new PostgresEventStore({ connectionString: source.url, pollIntervalMs: 100 });
+    const other = new pg.Client({ connectionString: copyUrl });
+    await other.connect();
+    try {
+      const mine = new pg.Client({ connectionString: source.url });
+      await mine.connect();
+      const oids = [
+        (await mine.query<{ oid: string }>(`SELECT 'es_events'::regclass::oid::text AS oid`)).rows[0]!.oid,
+        (await other.query<{ oid: string }>(`SELECT 'es_events'::regclass::oid::text AS oid`)).rows[0]!.oid,
+      ];
+      await mine.end();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.recordingsSettled(new Date(), 1000);
+      const e = event('Elsewhere', {});
+      await other.query('BEGIN');
+      await other.query(`SELECT es_append($1, 'any', $2, $3, $4, $5, $6, $7, true)`, [
+        `other-${randomUUID()}`, [e.id], [e.type], [1], [JSON.stringify(e.data)], [JSON.stringify(e.metadata)], [null],
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const at = new Date();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const outcome = await store.recordingsSettled(at, 1000).then(
+        () => 'settled',
+        (error: unknown) => (error instanceof RecordingOpenError ? 'recording_open' : String(error)),
+      );
+      expect({ sameOid: oids[0] === oids[1], outcome }).toEqual({ sameOid: true, outcome: 'settled' });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+      await store.close();
+    }
+  });
+});

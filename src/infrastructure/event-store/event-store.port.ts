@@ -53,7 +53,9 @@ export interface StoredEvent<TType extends string = string, TData extends object
   /**
    * Names the transaction that stored the event (one append, or one atomic multi-stream
    * append): the same for all its events, another for any other transaction. PostgreSQL: the
-   * transaction's share of the position (`position >> 16`); EventStoreDB: the commit position.
+   * transaction's share of the position (`position >> 16`). EventStoreDB: the commit position,
+   * which its log gives each event of an append apart, so there each event is a transaction of
+   * its own (a change of knowledge of its own in the views).
    */
   readonly transaction: string;
 }

@@ -59,7 +59,7 @@ const KNOWLEDGE = [
  */
 export async function knowledgeAt(q: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, at: Date): Promise<bigint> {
   const first = KNOWLEDGE.map(({ table }) => `(SELECT position FROM ${table} WHERE known_since > $1 ORDER BY known_since, position LIMIT 1)`);
-  const last = KNOWLEDGE.map(({ table }) => `(SELECT max(position) FROM ${table} WHERE f.first IS NULL OR position < f.first)`);
+  const last = KNOWLEDGE.map(({ table }) => `(SELECT max(position) FROM ${table} WHERE position < coalesce(f.first, 9223372036854775807))`);
   const [row] = (await q.query(
     `SELECT coalesce(greatest(${last.join(', ')}), 0)::text AS position FROM (SELECT least(${first.join(', ')}) AS first) f`,
     [at],

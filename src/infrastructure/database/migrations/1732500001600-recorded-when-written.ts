@@ -81,6 +81,12 @@ export class RecordedWhenWritten1732500001600 implements MigrationInterface {
           WHERE k.position = m.position AND k.known_since <> m.known_since`,
       );
     }
+    // Changes of knowledge were grouped by recording time before, now by transaction: the views
+    // that keep knowledge are rebuilt beside the live ones (by whichever instance runs them), so
+    // that their answers as known at a time are those a rebuild from position 0 gives.
+    await q.query(
+      `UPDATE projection_checkpoints SET rebuild_requested_at = now() WHERE projection IN ('org-structure', 'membership', 'compliance')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -299,7 +299,8 @@ export class PostgresEventStore extends EventStore {
       const rows = await this.query<{ open: boolean }>(
         `SELECT date_trunc('milliseconds', clock_timestamp()) <= $1 OR EXISTS (
                   SELECT 1 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-                   WHERE l.locktype = 'relation' AND l.relation = 'es_events'::regclass AND l.mode = 'RowExclusiveLock'
+                   WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                     AND l.relation = 'es_events'::regclass AND l.mode = 'RowExclusiveLock'
                      AND l.pid IS DISTINCT FROM pg_backend_pid()
                      AND (a.xact_start IS NULL OR date_trunc('milliseconds', a.xact_start) <= $1)) AS open`,
         [at],
