@@ -11,7 +11,7 @@ import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import type { NewEvent } from '../../src/infrastructure/event-store/event-store.port.js';
 import { issueCampaign, smallProvince } from '../support/campaign-fixtures.js';
 import { recorded } from '../support/recorded-event.js';
-import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
+import { api, enrol, establish, getOk, type TestApp, useTestApp } from '../support/test-app.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,11 +19,7 @@ describe('as known at, whatever the order transactions record and commit in', ()
   let app!: TestApp;
   useTestApp((started) => (app = started));
 
-  async function get(path: string, query: Record<string, string>) {
-    const res = await api(app).get(path).query(query);
-    expect({ path, query, status: res.status, body: res.body }).toMatchObject({ status: 200 });
-    return res.body;
-  }
+  const get = (path: string, query: Record<string, string>) => getOk(app, path, query);
 
   async function client(): Promise<pg.Client> {
     const c = new pg.Client({ connectionString: app.service.databaseUrl });
@@ -71,7 +67,8 @@ describe('as known at, whatever the order transactions record and commit in', ()
     expect({ total: known.total, position: known.position }).toEqual({ total: 1, position: expect.any(String) });
   });
 
-  it('reads as known at K a change recorded by K and placed before the first change recorded after K, another transaction recorded in the same millisecond', async () => {
+  /** A province with a grassroots union X (Lan its member), Y and Z under it, and a campaign. */
+  async function setting() {
     const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
     const school = (await establish(app, { name: 'CĐCS X', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
     const y = (await establish(app, { name: 'CĐCS Y', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
@@ -79,112 +76,91 @@ describe('as known at, whatever the order transactions record and commit in', ()
     const campaignId = await issueCampaign(app, province);
     const lan = await enrol(app, { unitId: school, fullName: 'Lan', joinedOn: '2020-01-01' });
     await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: lan.position });
+    return { province, school, y, z, campaignId, lan: lan.id };
+  }
 
+  /**
+   * T1 (a session of X) and T2 (Z's rename) recorded in one millisecond, T3 (Y's rename) after
+   * it, their positions in the order T1 < T3 < T2; `commit` ends the three, in its own order.
+   */
+  async function sameMillisecond(
+    s: Awaited<ReturnType<typeof setting>>,
+    commit: (c: { c1: pg.Client; c2: pg.Client; c3: pg.Client; p1: bigint }) => Promise<void>,
+  ): Promise<{ t: Date; p1: bigint; p2: bigint; p3: bigint }> {
     const [c1, c2, c3] = [await client(), await client(), await client()];
     try {
-      let done: { t: Date; p1: bigint; p2: bigint; p3: bigint } | null = null;
-      for (let attempt = 0; attempt < 200 && !done; attempt++) {
+      for (let attempt = 0; attempt < 200; attempt++) {
         const sessionId = randomUUID();
         const session = recorded(
           'StudySessionHeld',
-          { sessionId, campaignId, unitId: school, heldOn: '2024-03-20', format: 'in_person', title: 'Học tập chuyên đề', presenter: null, materials: [], attendeeMemberIds: [lan.id] },
+          { sessionId, campaignId: s.campaignId, unitId: s.school, heldOn: '2024-03-20', format: 'in_person', title: 'Học tập chuyên đề', presenter: null, materials: [], attendeeMemberIds: [s.lan] },
           '2024-03-20',
         );
         // Transaction ids in the order T1 < T3 < T2.
         for (const c of [c1, c3, c2]) await c.query('BEGIN; SELECT pg_current_xact_id()');
         const [r1, r2] = await Promise.all([
           append(c1, studySessionStream(sessionId), 'no_stream', session),
-          append(c2, orgUnitStream(z), 'any', renamed(z, 'CĐCS Z', 'CĐCS Z mới')),
+          append(c2, orgUnitStream(s.z), 'any', renamed(s.z, 'CĐCS Z', 'CĐCS Z mới')),
         ]);
         if (r1.recordedAt.getTime() !== r2.recordedAt.getTime()) {
           for (const c of [c1, c2, c3]) await c.query('ROLLBACK');
           continue;
         }
         await pause(5);
-        const r3 = await append(c3, orgUnitStream(y), 'any', renamed(y, 'CĐCS Y', 'CĐCS Y mới'));
+        const r3 = await append(c3, orgUnitStream(s.y), 'any', renamed(s.y, 'CĐCS Y', 'CĐCS Y mới'));
         expect(r3.recordedAt.getTime()).toBeGreaterThan(r1.recordedAt.getTime());
-        await c2.query('COMMIT');
-        await c3.query('COMMIT');
-        await c1.query('COMMIT');
-        done = { t: r1.recordedAt, p1: r1.position, p2: r2.position, p3: r3.position };
+        await commit({ c1, c2, c3, p1: r1.position });
+        return { t: r1.recordedAt, p1: r1.position, p2: r2.position, p3: r3.position };
       }
-      expect(done).not.toBeNull();
-      const { t, p1, p2, p3 } = done!;
-      expect(p1 < p3 && p3 < p2).toBe(true);
-      await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: p2.toString() });
-      await get(`/org-units/${z}`, { minPosition: p2.toString() });
-      const knownAt = t.toISOString();
-      const ds = await client();
-      const knowledge = (
-        await ds.query(
-          `SELECT 'compliance' AS t, position::text, known_since FROM compliance_knowledge WHERE position >= $1
-           UNION ALL SELECT 'org', position::text, known_since FROM org_knowledge WHERE position >= $1 ORDER BY 2`,
-          [p1.toString()],
-        )
-      ).rows;
-      await ds.end();
-      const view = await get(`/campaigns/${campaignId}/compliance/${school}`, { asOf: '2024-03-31', knownAt, minPosition: p2.toString() });
-      // The session (T1, recorded at K, placed before T3, recorded after K) is known at K; Y's rename (T3) is not, nor Z's (T2, placed after T3).
-      expect({ sessions: view.figures.sessions, y: await nameAt(y, knownAt, p2.toString()), z: await nameAt(z, knownAt, p2.toString()), p1: p1.toString(), knowledge }).toEqual({
-        sessions: 1,
-        y: 'CĐCS Y',
-        z: 'CĐCS Z',
-        p1: p1.toString(),
-        knowledge: expect.arrayContaining([expect.objectContaining({ position: p1.toString() })]),
-      });
+      throw new Error('no two transactions were recorded in the same millisecond in 200 attempts');
     } finally {
       for (const c of [c1, c2, c3]) {
         await c.query('ROLLBACK').catch(() => undefined);
         await c.end();
       }
     }
+  }
+
+  it('reads as known at K a change recorded by K and placed before the first change recorded after K, another transaction recorded in the same millisecond', async () => {
+    const s = await setting();
+    const { province, school, y, z, campaignId } = s;
+    const { t, p1, p2, p3 } = await sameMillisecond(s, async ({ c1, c2, c3 }) => {
+      for (const c of [c2, c3, c1]) await c.query('COMMIT');
+    });
+    expect(p1 < p3 && p3 < p2).toBe(true);
+    await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: p2.toString() });
+    await get(`/org-units/${z}`, { minPosition: p2.toString() });
+    const knownAt = t.toISOString();
+    const ds = await client();
+    const knowledge = (
+      await ds.query(
+        `SELECT 'compliance' AS t, position::text, known_since FROM compliance_knowledge WHERE position >= $1
+         UNION ALL SELECT 'org', position::text, known_since FROM org_knowledge WHERE position >= $1 ORDER BY 2`,
+        [p1.toString()],
+      )
+    ).rows;
+    await ds.end();
+    const view = await get(`/campaigns/${campaignId}/compliance/${school}`, { asOf: '2024-03-31', knownAt, minPosition: p2.toString() });
+    // The session (T1, recorded at K, placed before T3, recorded after K) is known at K; Y's rename (T3) is not, nor Z's (T2, placed after T3).
+    expect({ sessions: view.figures.sessions, y: await nameAt(y, knownAt, p2.toString()), z: await nameAt(z, knownAt, p2.toString()), p1: p1.toString(), knowledge }).toEqual({
+      sessions: 1,
+      y: 'CĐCS Y',
+      z: 'CĐCS Z',
+      p1: p1.toString(),
+      knowledge: expect.arrayContaining([expect.objectContaining({ position: p1.toString() })]),
+    });
   }, 60_000);
 
   it('answers as known at K the same from views rebuilt from position 0 as from the live ones, which read the same-millisecond transactions in two batches', async () => {
-    const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;
-    const school = (await establish(app, { name: 'CĐCS X', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
-    const y = (await establish(app, { name: 'CĐCS Y', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
-    const z = (await establish(app, { name: 'CĐCS Z', kind: 'grassroots_union', parentId: province, establishedOn: '2000-01-01' })).id;
-    const campaignId = await issueCampaign(app, province);
-    const lan = await enrol(app, { unitId: school, fullName: 'Lan', joinedOn: '2020-01-01' });
-    await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: lan.position });
-
-    const [c1, c2, c3] = [await client(), await client(), await client()];
-    let done: { t: Date; p1: bigint; p2: bigint; p3: bigint } | null = null;
-    try {
-      for (let attempt = 0; attempt < 200 && !done; attempt++) {
-        const sessionId = randomUUID();
-        const session = recorded(
-          'StudySessionHeld',
-          { sessionId, campaignId, unitId: school, heldOn: '2024-03-20', format: 'in_person', title: 'Học tập chuyên đề', presenter: null, materials: [], attendeeMemberIds: [lan.id] },
-          '2024-03-20',
-        );
-        for (const c of [c1, c3, c2]) await c.query('BEGIN; SELECT pg_current_xact_id()');
-        const [r1, r2] = await Promise.all([
-          append(c1, studySessionStream(sessionId), 'no_stream', session),
-          append(c2, orgUnitStream(z), 'any', renamed(z, 'CĐCS Z', 'CĐCS Z mới')),
-        ]);
-        if (r1.recordedAt.getTime() !== r2.recordedAt.getTime()) {
-          for (const c of [c1, c2, c3]) await c.query('ROLLBACK');
-          continue;
-        }
-        await pause(5);
-        const r3 = await append(c3, orgUnitStream(y), 'any', renamed(y, 'CĐCS Y', 'CĐCS Y mới'));
-        // T1 first: the live views read it alone, before T3 and T2 are committed.
-        await c1.query('COMMIT');
-        done = { t: r1.recordedAt, p1: r1.position, p2: r2.position, p3: r3.position };
-        await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: r1.position.toString() });
-        await c3.query('COMMIT');
-        await c2.query('COMMIT');
-      }
-    } finally {
-      for (const c of [c1, c2, c3]) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        await c.end();
-      }
-    }
-    expect(done).not.toBeNull();
-    const { t, p2 } = done!;
+    const s = await setting();
+    const { province, school, campaignId } = s;
+    const { t, p2 } = await sameMillisecond(s, async ({ c1, c2, c3, p1 }) => {
+      // T1 first: the live views read it alone, before T3 and T2 are committed.
+      await c1.query('COMMIT');
+      await get(`/campaigns/${campaignId}/compliance/${province}`, { minPosition: p1.toString() });
+      await c3.query('COMMIT');
+      await c2.query('COMMIT');
+    });
     const knownAt = t.toISOString();
     const ask = async () => (await get(`/campaigns/${campaignId}/compliance/${school}`, { asOf: '2024-03-31', knownAt, minPosition: p2.toString() })).figures.sessions as number;
     const live = await ask();

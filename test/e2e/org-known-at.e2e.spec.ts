@@ -6,17 +6,13 @@ import { orgUnitStream } from '../../src/events/org/org-unit-events.js';
 import { EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { issueCampaign } from '../support/campaign-fixtures.js';
 import { recorded } from '../support/recorded-event.js';
-import { api, enrol, establish, type TestApp, useTestApp } from '../support/test-app.js';
+import { api, enrol, establish, getOk, type TestApp, useTestApp } from '../support/test-app.js';
 
 describe('the organisation as known at a time', () => {
   let app!: TestApp;
   useTestApp((started) => (app = started));
 
-  async function get(path: string, query: Record<string, string>) {
-    const res = await api(app).get(path).query(query);
-    expect({ path, query, status: res.status, body: res.body }).toMatchObject({ status: 200 });
-    return res.body;
-  }
+  const get = (path: string, query: Record<string, string>) => getOk(app, path, query);
 
   it('answers the hierarchy and the memberships of 31 March as known then and as known after a back-dated reorganisation', async () => {
     const province = (await establish(app, { name: 'LĐLĐ tỉnh', kind: 'provincial_federation', establishedOn: '2000-01-01' })).id;

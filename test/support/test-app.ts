@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import request from 'supertest';
 type App = Parameters<typeof request>[0];
 import { createService, type RunningService } from '../../src/bootstrap.js';
@@ -69,6 +69,13 @@ export const api = (app: TestApp, token: string | null = app.adminToken) => {
   };
   return { get: as('get'), post: as('post'), put: as('put'), patch: as('patch'), delete: as('delete'), options: as('options') };
 };
+
+/** The body of a GET the administrator makes, which must answer 200 (else the failure shows the path, the query and the answer). */
+export async function getOk(app: TestApp, path: string, query: Record<string, string> = {}): Promise<any> {
+  const res = await api(app).get(path).query(query);
+  expect({ path, query, status: res.status, body: res.body }).toMatchObject({ status: 200 });
+  return res.body;
+}
 
 /** A test file's own database and app, started before its tests and dropped after them. */
 export function useTestApp(onStart: (app: TestApp) => void, env: Record<string, string> = {}): void {
